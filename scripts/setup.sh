@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs, idempotent (each part is skipped when already current):
+#   npm packages (incl. Node 24 from the `node` package), JMeter 5.6.3 from Maven Central,
+#   and with --python the venv of the training recipe (template-repo/model/requirements.txt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=node_modules/.peakcast-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing npm packages (npm ci)" >&2
+  # onnxruntime-node's postinstall would download CUDA extras; the CPU binaries ship in the package.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >&2
+  echo "$want" > "$stamp"
+fi
+
+bash scripts/install-jmeter.sh >&2
+
+if [ "${1:-}" = "--python" ]; then
+  bash scripts/setup-python.sh >&2
+fi
