@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs, idempotent (each part is skipped when already current):
-#   npm packages (incl. Node 24 from the `node` package), JMeter 5.6.3 from Maven Central,
+#   npm packages (incl. Node 24 from the `node` package), JMeter 5.6.3 from Maven Central, actionlint,
 #   and with --python the venv of the training recipe (template-repo/model/requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 bash scripts/install-jmeter.sh >&2
+
+# actionlint checks every workflow we ship (test/workflows); built from the Go module proxy.
+if [ ! -x .cache/bin/actionlint ]; then
+  echo "setup: building actionlint" >&2
+  GOBIN="$PWD/.cache/bin" go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 >&2
+fi
 
 if [ "${1:-}" = "--python" ]; then
   bash scripts/setup-python.sh >&2
