@@ -1,0 +1,122 @@
+import { basename, extname, resolve } from 'node:path'
+import { readTelemetryFile } from '../telemetry/file.js'
+import { normalize } from '../telemetry/normalize.js'
+import { HOUR_MS } from '../telemetry/series.js'
+import { SeasonalBaseline } from '../forecast/baseline.js'
+import { backtest, type BacktestMetrics, type BacktestResult } from '../forecast/backtest.js'
+import { isoUtc, utcDay } from '../forecast/calendar.js'
+import { resolveForecaster } from '../forecast/resolve.js'
+import { PeakcastError } from '../util/errors.js'
+import { writeFileAtomic } from '../util/atomic-write.js'
+import type { CommandContext } from './context.js'
+
+export interface BacktestCommandOptions {
+  /** telemetry file (CSV or NDJSON), relative to ctx.cwd */
+  data: string
+  /** zone of timestamps written without an offset; default UTC */
+  timezone?: string
+  warmupWeeks?: number
+  /** model directory; default: the model shipped with the action */
+  model?: string
+  /** print JSON instead of the table */
+  json?: boolean
+  /** write every prediction to this CSV, relative to ctx.cwd */
+  predictions?: string
+}
+
+/** Scores the plain 4-week seasonal mean and the forecasting model side by side on one telemetry file. */
+export async function backtestCommand(
+  opts: BacktestCommandOptions,
+  ctx: CommandContext
+): Promise<{ result: BacktestResult; text: string }> {
+  const path = resolve(ctx.cwd, opts.data)
+  const points = await readTelemetryFile(path, { timezone: opts.timezone })
+  const { series, report } = normalize(points, { service: basename(path, extname(path)), source: opts.data })
+  if (series.stepMs !== HOUR_MS) {
+    throw new PeakcastError(`backtests run on hourly series, got a ${series.stepMs / 60_000} min step`, { file: opts.data })
+  }
+  ctx.log.info(
+    `${opts.data}: ${series.total.requests.length} hours from ${isoUtc(series.start)} ` +
+      `(${report.gapsFilled} gaps filled, ${report.duplicatesMerged} duplicates merged, ${report.dropped.length} rows dropped)`
+  )
+
+  const model = await resolveForecaster(opts.model, ctx.cwd)
+  const done = ctx.log.step(`backtest: seasonal-naive vs ${model.id}`)
+  const result = await backtest(series.total.requests, series.start, [new SeasonalBaseline(), model], {
+    warmupWeeks: opts.warmupWeeks
+  })
+  done()
+
+  if (opts.predictions) {
+    const out = resolve(ctx.cwd, opts.predictions)
+    writeFileAtomic(out, predictionsCsv(result))
+    ctx.log.info(`predictions written to ${out}`)
+  }
+  const text = opts.json ? `${JSON.stringify(summaryJson(opts.data, result), null, 2)}\n` : table(opts.data, result)
+  return { result, text }
+}
+
+const ROWS: { label: string; value: (m: BacktestMetrics) => string }[] = [
+  { label: 'peak hour error (h, mean per day)', value: m => m.peakHourMaeH.toFixed(2) },
+  { label: 'peak day accuracy (% of weeks)', value: m => (100 * m.peakDayAccuracy).toFixed(1) },
+  { label: 'peak rate error (MAPE %)', value: m => m.peakRateMape.toFixed(1) },
+  { label: 'P90 coverage (% of hours)', value: m => (100 * m.p90Coverage).toFixed(1) },
+  { label: 'P10–P90 coverage (% of hours)', value: m => (100 * m.bandCoverage).toFixed(1) },
+  { label: 'WAPE (%)', value: m => m.wape.toFixed(1) }
+]
+
+function table(data: string, r: BacktestResult): string {
+  const first = r.origins[0]
+  const last = r.origins[r.origins.length - 1]
+  const head =
+    `backtest of ${data}: ${r.origins.length} weekly origins, ${utcDay(first)} → ${utcDay(last)} ` +
+    `(warm-up ${r.warmupWeeks} weeks, history ${r.historyWeeks} weeks, horizon ${r.horizon} h)`
+  const labelWidth = Math.max(...ROWS.map(row => row.label.length), 'metric'.length)
+  const widths = r.forecasters.map(f => Math.max(f.model.length, 8))
+  const line = (label: string, cells: string[]) =>
+    [label.padEnd(labelWidth), ...cells.map((c, k) => c.padStart(widths[k]))].join('  ').trimEnd()
+  return [
+    head,
+    line('metric', r.forecasters.map(f => f.model)),
+    ...ROWS.map(row => line(row.label, r.forecasters.map(f => row.value(f.metrics))))
+  ].join('\n') + '\n'
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4
+
+function summaryJson(data: string, r: BacktestResult) {
+  return {
+    data,
+    forecasters: r.forecasters.map(f => ({
+      id: f.id,
+      metrics: {
+        bandCoverage: round(f.metrics.bandCoverage),
+        p90Coverage: round(f.metrics.p90Coverage),
+        peakDayAccuracy: round(f.metrics.peakDayAccuracy),
+        peakHourMaeH: round(f.metrics.peakHourMaeH),
+        peakRateMape: round(f.metrics.peakRateMape),
+        wape: round(f.metrics.wape),
+        weeks: f.metrics.weeks
+      },
+      model: f.model
+    })),
+    historyWeeks: r.historyWeeks,
+    horizon: r.horizon,
+    origins: { count: r.origins.length, first: isoUtc(r.origins[0]), last: isoUtc(r.origins[r.origins.length - 1]) },
+    warmupWeeks: r.warmupWeeks
+  }
+}
+
+/** model,origin,timestamp,p10,p50,p90 — requests per hour, fixed 3 decimals, so reruns are byte-identical. */
+export function predictionsCsv(r: BacktestResult): string {
+  const lines = ['model,origin,timestamp,p10,p50,p90']
+  for (const f of r.forecasters) {
+    const model = /[",\n]/.test(f.model) ? `"${f.model.replace(/"/g, '""')}"` : f.model
+    for (const p of f.predictions) {
+      lines.push(
+        [model, isoUtc(p.origin), isoUtc(p.timestamp), p.p10.toFixed(3), p.p50.toFixed(3), p.p90.toFixed(3)].join(',')
+      )
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
