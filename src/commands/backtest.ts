@@ -8,6 +8,7 @@ import { isoUtc, utcDay } from '../forecast/calendar.js'
 import { resolveForecaster } from '../forecast/resolve.js'
 import { PeakcastError } from '../util/errors.js'
 import { writeFileAtomic } from '../util/atomic-write.js'
+import type { Command } from './command.js'
 import type { CommandContext } from './context.js'
 
 export interface BacktestCommandOptions {
@@ -119,4 +120,31 @@ export function predictionsCsv(r: BacktestResult): string {
     }
   }
   return `${lines.join('\n')}\n`
+}
+
+export const backtestCmd: Command = {
+  name: 'backtest',
+  summary: 'Score the forecasting model against the 4-week seasonal baseline on a telemetry file',
+  options: [
+    { name: 'data', description: 'telemetry CSV/NDJSON (timestamp,value; generic; vsaveris layout)', type: 'string', required: true },
+    { name: 'timezone', description: 'zone of timestamps written without an offset', type: 'string' },
+    { name: 'warmup-weeks', description: 'weeks before the first origin', type: 'number', default: '8' },
+    { name: 'model', description: 'model directory, "default" or "seasonal-naive"', type: 'string' },
+    { name: 'json', description: 'print JSON instead of the table', type: 'boolean' },
+    { name: 'predictions', description: 'write model,origin,timestamp,p10,p50,p90 rows to this CSV', type: 'string' }
+  ],
+  async run(o, ctx) {
+    const { text } = await backtestCommand(
+      {
+        data: String(o.data),
+        timezone: o.timezone as string | undefined,
+        warmupWeeks: o['warmup-weeks'] as number | undefined,
+        model: o.model as string | undefined,
+        json: o.json === true,
+        predictions: o.predictions as string | undefined
+      },
+      ctx
+    )
+    return { text }
+  }
 }
