@@ -22,6 +22,8 @@ if [ ! -x .cache/bin/actionlint ]; then
   GOBIN="$PWD/.cache/bin" go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 >&2
 fi
 
+# The test-only parts: the training recipe's venv (TS/Python parity) and a real Prometheus server.
 if [ "${1:-}" = "--python" ]; then
   bash scripts/setup-python.sh >&2
+  bash scripts/install-prometheus.sh >&2
 fi
