@@ -21,7 +21,7 @@ export interface SuperviseOptions {
 }
 
 /** How long (ms) a stopped JMeter gets to flush its JTL before it is killed. */
-const STOP_GRACE_MS = 15_000
+const STOP_GRACE_MS = 30_000
 
 /**
  * Runs a JMeter process to its end and returns its exit code (never a verdict: JMeter exits 0

@@ -108,7 +108,7 @@ describe('runJmeterLocal (real JMeter)', () => {
     expect(log.lines.some(l => l.includes('StopTestNow'))).toBe(true)
     // a clean stop (not a kill) reaches JMeter's end-of-test in its log
     expect(readFileSync(join(outDir, 'jmeter.log'), 'utf8')).toMatch(/Notifying test listeners of end of test/)
-  }, 60_000)
+  }, 90_000)
 
   test('a missing plan or launcher is a clear error', async () => {
     await expect(runJmeterLocal({ jmx: join(dir, 'nope.jmx'), outDir: dir, jmeterHome, timeoutMs: 1000, log: memoryLogger() })).rejects.toThrow(/test plan not found/)
