@@ -1,6 +1,7 @@
 // Jest in ESM mode with ts-jest; type checking is `npm run typecheck`'s job, so ts-jest only transpiles.
 export default {
-  testEnvironment: 'node',
+  // onnxruntime-node's native outputs live in the main realm: share its typed arrays with the sandbox
+  testEnvironment: './test/helpers/onnx-environment.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

@@ -2,13 +2,14 @@ import type { Command } from './command.js'
 import { backtestCmd } from './backtest.js'
 import { demoCommand } from './demo.js'
 import { exportTelemetryCommand } from './export-telemetry.js'
+import { featuresCmd } from './features.js'
 import { forecastCommand } from './forecast.js'
 import { mergeResultsCommand } from './merge-results.js'
 import { testCommand } from './test.js'
 import { validateCommand } from './validate.js'
 
 /** Every command, for the action (main.ts) and the terminal (cli.ts). */
-export const commands: Command[] = [forecastCommand, validateCommand, demoCommand, testCommand, mergeResultsCommand, backtestCmd, exportTelemetryCommand]
+export const commands: Command[] = [forecastCommand, validateCommand, demoCommand, testCommand, mergeResultsCommand, backtestCmd, exportTelemetryCommand, featuresCmd]
 
 export function findCommand(name: string): Command {
   const c = commands.find(x => x.name === name)
