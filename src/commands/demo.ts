@@ -11,6 +11,7 @@ import { renderResultsMarkdown } from '../slo/report.js'
 import { loadTelemetry } from '../telemetry/source.js'
 import { writeFilesAtomic } from '../util/atomic-write.js'
 import { actionRoot } from '../util/paths.js'
+import { learnServiceProfiles } from '../workload/session-mix.js'
 import { planWorkload } from '../workload/plan.js'
 import type { Command } from './command.js'
 
@@ -42,7 +43,8 @@ export const demoCommand: Command = {
 
     done = log.step('Forecasting next week and synthesizing the workload')
     const forecaster = await resolveForecaster(service.model, baseDir)
-    const plan = await planWorkload({ service, series, forecaster })
+    const learned = await learnServiceProfiles(service, baseDir, log)
+    const plan = await planWorkload({ service, series, forecaster, profiles: learned?.profiles, profilesNote: learned?.note })
     const yamlPath = join(out, 'workloads', `${service.name}.yaml`)
     const jmxPath = join(out, 'workloads', `${service.name}.jmx`)
     writeFilesAtomic([{ path: yamlPath, data: plan.yaml }, { path: jmxPath, data: plan.jmx }])
@@ -50,7 +52,7 @@ export const demoCommand: Command = {
     const { peak, workload } = plan
     log.info(`peak ${peak.day} ${peak.hour}: P50 ${peak.rps.p50.toFixed(1)} rps, P90 ${peak.rps.p90.toFixed(1)} rps → target ${workload.test.targetRps} rps, ${workload.test.threads} threads`)
 
-    done = log.step(`Running JMeter for ${options.seconds} s at ${workload.test.targetRps} rps against the demo service`)
+    log.info(`Load test: ${options.seconds} s at ${workload.test.targetRps} rps against the demo service`)
     const demo = await startDemoService({ port: 0 })
     let stats
     try {
@@ -67,7 +69,6 @@ export const demoCommand: Command = {
       // judge the steady state only: the ramp-up runs below target by design
       const from = (await analyzeJtl(run.jtl)).startMs + rampUp * 1000
       stats = await analyzeJtl(run.jtl, { targetRps: workload.test.targetRps, from })
-      done()
     } finally {
       await demo.stop()
     }
