@@ -8,9 +8,12 @@ cd "$(dirname "$0")/.."
 stamp=node_modules/.peakcast-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing npm packages (npm ci)" >&2
+  echo "setup: installing npm packages from package-lock.json" >&2
   # onnxruntime-node's postinstall would download CUDA extras; the CPU binaries ship in the package.
-  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >&2
+  # `npm install --no-save` installs the locked versions and never rewrites the lock. Not `npm ci`:
+  # with the registry this project builds against, the lock has no entries for other platforms'
+  # optional binaries (@rollup/rollup-android-*, …) and `npm ci` refuses it as "out of sync".
+  ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save --no-audit --no-fund >&2
   echo "$want" > "$stamp"
 fi
 
