@@ -13,7 +13,8 @@ import type { GitHubClient } from './octokit.js'
 export interface PullRequestFile {
   /** path relative to the repository root, e.g. workloads/checkout-api.yaml */
   path: string
-  content: string
+  /** text, or bytes for binary files such as ONNX models */
+  content: string | Uint8Array
 }
 
 export interface PullRequestOptions {
