@@ -3607,6 +3607,7 @@ function trainingMatrix(values, start, opts) {
  */
 const QUANTILE_FILES = { p10: 'p10.onnx', p50: 'p50.onnx', p90: 'p90.onnx' };
 const RETRAIN_HINT = 'retrain it with scripts/train-default-model.sh (or template-repo/model/train.py for your own data), or set model: default';
+const UNCALIBRATED = { alpha: 1, p10Scale: 1, p90Scale: 1 };
 function defaultModelDir() {
     return join(actionRoot(), 'models/default');
 }
@@ -3638,13 +3639,18 @@ class OnnxForecaster {
         const rows = buildFeatureRows(input);
         const level = rollingLevel(input);
         const [p10, p50, p90] = await Promise.all(['p10', 'p50', 'p90'].map(q => this.predictRatios(q, rows)));
+        const { alpha, p10Scale, p90Scale } = this.metadata.calibration ?? UNCALIBRATED;
         const out = { start: input.origin, stepMs: HOUR_MS$1, p10: [], p50: [], p90: [], model: this.id };
         for (let h = 0; h < rows.length; h++) {
-            // quantile models are trained separately, so they can cross: restore P10 ≤ P50 ≤ P90 ≥ 0
-            const mid = Math.max(0, fromPrediction(p50[h], level, rows[h]));
+            const center = alpha * p50[h];
+            // quantile models are trained separately, so they can cross: a crossed edge counts as zero
+            // width, which keeps P10 ≤ P50 ≤ P90 (and ≥ 0 after the clamp)
+            const lower = center - p10Scale * Math.max(0, p50[h] - p10[h]);
+            const upper = center + p90Scale * Math.max(0, p90[h] - p50[h]);
+            const mid = Math.max(0, fromPrediction(center, level, rows[h]));
             out.p50.push(mid);
-            out.p10.push(Math.max(0, Math.min(fromPrediction(p10[h], level, rows[h]), mid)));
-            out.p90.push(Math.max(fromPrediction(p90[h], level, rows[h]), mid));
+            out.p10.push(Math.max(0, Math.min(fromPrediction(lower, level, rows[h]), mid)));
+            out.p90.push(Math.max(fromPrediction(upper, level, rows[h]), mid));
         }
         return out;
     }
@@ -3692,6 +3698,9 @@ function readMetadata(dir) {
     need(Array.isArray(m.featureNames) && m.featureNames.every(n => typeof n === 'string'), 'featureNames', 'a list of names');
     need(Number.isInteger(m.horizon) && m.horizon > 0, 'horizon', 'a positive integer horizon');
     need(typeof m.files === 'object' && m.files !== null, 'files', 'a map of file name to sha256');
+    const c = m.calibration;
+    need(c === undefined ||
+        (typeof c === 'object' && c !== null && [c.alpha, c.p10Scale, c.p90Scale].every(v => Number.isFinite(v) && v >= 0)), 'calibration', 'calibration {alpha, p10Scale, p90Scale} of non-negative numbers');
     return m;
 }
 function checkCompatible(meta, file) {
@@ -25256,14 +25265,14 @@ function normalCdf(x) {
  *   requests per session E = Σ_p share_p · (start_p · (I − T_p)⁻¹ · 1) (session-mix.ts), so
  *   requests still arrive at peakcast.rps on average, and -Jpeakcast.rps (e.g. per shard) still
  *   scales the plan.
- * - Walk: a While Controller named "session" repeats request → think. Which profile, which start
- *   state and which next state (or exit) are drawn from an integer hash of (peakcast.seed,
- *   thread number, draw index) in __jexl3, so a session's path is a pure function of those: every
- *   element that needs the current state recomputes the walk up to the loop index
- *   (__jm__session__idx) instead of keeping state in variables, and re-evaluating a condition
- *   (JMeter does, at each loop's start and end) cannot advance it. The walk is O(steps) of
- *   integer arithmetic; JEXL needs no script engine start-up (Groovy delayed the first arrivals
- *   by about 7 s).
+ * - Walk: once per session, an If Controller's __jexl3 condition walks the profile's chain and
+ *   stores the path in thread variables; a While Controller named "session" then sends the
+ *   request of each step (Switch Controller on the stored endpoint index, read with __V and the
+ *   loop index __jm__session__idx) until the stored "false". Which profile, start state and next
+ *   state (or exit) come from an integer hash of (peakcast.seed, thread number, draw index), so
+ *   a session's path is a pure function of those and the same seed replays the same sessions.
+ *   JEXL needs no script engine start-up (Groovy delayed the first arrivals by about 7 s), and
+ *   per step only variable look-ups run.
  * - Think time: only between two requests of a session (an If Controller asks whether the walk
  *   goes on), as a Flow Control Action carrying the profile's stock timer: Constant Timer,
  *   Gaussian Random Timer (JMeter folds negative draws, session-mix.ts accounts for it), or
@@ -25365,34 +25374,44 @@ function sessionPlan(w, profiles) {
     return { requests: mix.requests.toFixed(6), drainS, chain: chainData(w.endpoints, profiles) };
 }
 /**
- * The session loop: While (the walk has a state at this step) { Switch (its endpoint) → request;
- * If (the walk goes on) { Switch (profile) → Flow Control Action + think timer } }.
+ * The session: If (walk the chain once, into variables) { While (a request at this step) {
+ * Switch (its endpoint) → request; If (another request follows) { Switch (profile) → Flow
+ * Control Action + think timer } } }. Per step only __V look-ups run: the walk costs one JEXL
+ * parse per session (__jexl3 keeps one engine per thread, and each arrival is a new thread).
  */
 function renderSessions(out, d, w, plan, basePath) {
     const profiles = w.profiles;
-    out(d, `<WhileController guiclass="WhileControllerGui" testclass="WhileController" testname="${SESSION_LOOP}">`);
-    out(d + 1, `<stringProp name="WhileController.condition">${esc(walkExpression(plan.chain, 'more'))}</stringProp>`);
-    out(d, '</WhileController>');
+    const atStep = (name) => `\${__V(${name}${STEP})}`;
+    out(d, '<IfController guiclass="IfControllerPanel" testclass="IfController" testname="walk the profile chain">');
+    out(d + 1, `<stringProp name="IfController.condition">${esc(walkScript(plan.chain))}</stringProp>`);
+    out(d + 1, '<boolProp name="IfController.evaluateAll">false</boolProp>');
+    out(d + 1, '<boolProp name="IfController.useExpression">true</boolProp>');
+    out(d, '</IfController>');
     out(d, '<hashTree>');
-    out(d + 1, '<SwitchController guiclass="SwitchControllerGui" testclass="SwitchController" testname="endpoint of this step">');
-    out(d + 2, `<stringProp name="SwitchController.value">${esc(walkExpression(plan.chain, 'endpoint'))}</stringProp>`);
-    out(d + 1, '</SwitchController>');
+    out(d + 1, `<WhileController guiclass="WhileControllerGui" testclass="WhileController" testname="${SESSION_LOOP}">`);
+    out(d + 2, `<stringProp name="WhileController.condition">${esc(atStep(VAR_STEP))}</stringProp>`);
+    out(d + 1, '</WhileController>');
     out(d + 1, '<hashTree>');
-    for (const e of w.endpoints)
-        renderSampler(out, d + 2, e, basePath);
-    out(d + 1, '</hashTree>');
-    out(d + 1, '<IfController guiclass="IfControllerPanel" testclass="IfController" testname="think unless the session ends here">');
-    out(d + 2, `<stringProp name="IfController.condition">${esc(walkExpression(plan.chain, 'next'))}</stringProp>`);
-    out(d + 2, '<boolProp name="IfController.evaluateAll">false</boolProp>');
-    out(d + 2, '<boolProp name="IfController.useExpression">true</boolProp>');
-    out(d + 1, '</IfController>');
-    out(d + 1, '<hashTree>');
-    out(d + 2, '<SwitchController guiclass="SwitchControllerGui" testclass="SwitchController" testname="think time of the profile">');
-    out(d + 3, `<stringProp name="SwitchController.value">${esc(walkExpression(plan.chain, 'profile'))}</stringProp>`);
+    out(d + 2, '<SwitchController guiclass="SwitchControllerGui" testclass="SwitchController" testname="endpoint of this step">');
+    out(d + 3, `<stringProp name="SwitchController.value">${esc(atStep(VAR_STEP))}</stringProp>`);
     out(d + 2, '</SwitchController>');
     out(d + 2, '<hashTree>');
+    for (const e of w.endpoints)
+        renderSampler(out, d + 3, e, basePath);
+    out(d + 2, '</hashTree>');
+    out(d + 2, '<IfController guiclass="IfControllerPanel" testclass="IfController" testname="think unless the session ends here">');
+    out(d + 3, `<stringProp name="IfController.condition">${esc(atStep(VAR_THINK))}</stringProp>`);
+    out(d + 3, '<boolProp name="IfController.evaluateAll">false</boolProp>');
+    out(d + 3, '<boolProp name="IfController.useExpression">true</boolProp>');
+    out(d + 2, '</IfController>');
+    out(d + 2, '<hashTree>');
+    out(d + 3, '<SwitchController guiclass="SwitchControllerGui" testclass="SwitchController" testname="think time of the profile">');
+    out(d + 4, `<stringProp name="SwitchController.value">\${${VAR_PROFILE}}</stringProp>`);
+    out(d + 3, '</SwitchController>');
+    out(d + 3, '<hashTree>');
     for (const p of profiles)
-        renderThink(out, d + 3, p);
+        renderThink(out, d + 4, p);
+    out(d + 3, '</hashTree>');
     out(d + 2, '</hashTree>');
     out(d + 1, '</hashTree>');
     out(d, '</hashTree>');
@@ -25432,68 +25451,66 @@ function renderThink(out, d, p) {
 function thinkLabel(t) {
     return `think ${t.distribution} ${Math.round(t.meanMs)} ms ± ${Math.round(t.stdDevMs)} ms`;
 }
-/** Names the loop, and so JMeter's index variable __jm__<name>__idx the walk reads. */
+/** Names the loop, and so JMeter's index variable __jm__<name>__idx the steps read. */
 const SESSION_LOOP = 'session';
+const STEP = `\${__jm__${SESSION_LOOP}__idx}`;
+/** Thread variables the walk fills: endpoint index per step (then "false"), think after step i?, profile. */
+const VAR_STEP = 'peakcastStep_';
+const VAR_THINK = 'peakcastThink_';
+const VAR_PROFILE = 'peakcastProfile';
+/** A runaway guard: no session is longer than this, whatever the chain says. */
+const MAX_STEPS = 1000;
 function chainData(endpoints, profiles) {
     const index = new Map(endpoints.map((e, i) => [e.name, i]));
-    const units = (x) => Math.round(x * 10000);
-    // the last entry is 1 whatever the rounding left, so every draw in [0, 1) lands somewhere
-    const cumulative = (xs, unit, scale) => {
-        let acc = 0;
-        return `[${xs.map((x, i) => (i === xs.length - 1 ? '1.0' : ((acc = Math.min(scale, acc + unit(x))) / scale).toFixed(6))).join(', ')}]`;
-    };
-    const total = profiles.reduce((a, p) => a + p.share, 0);
-    const shareUnits = (x) => Math.round((x / total) * 1e6);
     const list = (xs) => `[${xs.join(', ')}]`;
+    // the last entry is 10000 whatever the rounding left, so every draw in [0, 10000) lands somewhere
+    const cumulative = (units) => {
+        let acc = 0;
+        return list(units.map((u, i) => (i === units.length - 1 ? 10000 : (acc = Math.min(10000, acc + u)))));
+    };
+    const units = (x) => Math.round(x * 10000);
+    const total = profiles.reduce((a, p) => a + p.share, 0);
     return {
-        shares: cumulative(profiles.map(p => p.share), shareUnits, 1e6),
+        shares: cumulative(profiles.map(p => units(p.share / total))),
         endpoints: list(profiles.map((p, i) => list(p.states.map((name, j) => {
             const k = index.get(name);
             if (k === undefined) {
                 throw new PeakcastError(`state ${JSON.stringify(name)} of profile "${p.name}" is not an endpoint`, { field: `profiles[${i}].states[${j}]` }, 'states must be endpoint names');
             }
-            return String(k);
+            return k;
         })))),
-        sizes: list(profiles.map(p => String(p.states.length))),
-        starts: list(profiles.map(p => cumulative(p.start, units, 10000))),
-        rows: list(profiles.map(p => list(p.transitions.map(row => cumulative([...row, 0], units, 10000)))))
+        sizes: list(profiles.map(p => p.states.length)),
+        starts: list(profiles.map(p => cumulative(p.start.map(units)))),
+        rows: list(profiles.map(p => list(p.transitions.map(row => cumulative([...row, 0].map(units))))))
     };
 }
 /**
- * A __jexl3 expression that replays this thread's walk up to the current loop index and
- * returns: 'more' = whether the session has a request at this step, 'endpoint' = its endpoint
- * index, 'next' = whether another request follows, 'profile' = the profile index.
- * Draw i of a session is hash((hash(seed · 1000003 + thread) + i · 2654435769) mod 2³²) / 2³²,
- * the hash being Mueller's 32-bit integer mix in plain JEXL arithmetic (/ 65536 for >> 16,
- * % 2³² for the 32-bit wrap; products stay below 2⁶³). Draw 0 picks the profile, draw 1 the
- * start state, draw t + 1 the state after step t. Commas are escaped: JMeter would split the
- * function's argument on them.
+ * The __jexl3 expression that walks this thread's session once and stores it in thread
+ * variables: peakcastStep_<i> = endpoint index of step i (then "false", which ends the While
+ * Controller), peakcastThink_<i> = whether a request follows step i, peakcastProfile. Returns
+ * true (the If Controller around the session). Draw i is
+ * hash((hash(seed · 1000003 + thread) + i · 2654435769) mod 2³²) / 2³², the hash being
+ * Mueller's 32-bit integer mix in plain JEXL arithmetic (/ 65536 for >> 16, % 2³² for the 32-bit
+ * wrap; products stay below 2⁶³). Draw 0 picks the profile, draw 1 the start state, draw t + 1
+ * the state after step t. The thread number comes from the JEXL context, so the script text is
+ * the same for every session.
  */
-function walkExpression(chain, result) {
+function walkScript(chain) {
     const mix = 'x = ((x / 65536) ^ x) * 73244475 % 4294967296; x = ((x / 65536) ^ x) * 73244475 % 4294967296; x = (x / 65536) ^ x;';
-    const last = { more: 'step + 1', endpoint: 'step + 1', next: 'step + 2', profile: '0' }[result];
-    const value = { more: 's >= 0', endpoint: 'E[p][s]', next: 's >= 0', profile: 'p' }[result];
     const script = [
-        `var step = STEP; var last = ${last};`,
-        `var x = (SEED * 1000003 + THREAD) % 4294967296; ${mix} var base = x;`,
+        `var x = (SEED * 1000003 + ctx.getThreadNum()) % 4294967296; ${mix} var base = x;`,
         `var P = ${chain.shares}; var E = ${chain.endpoints}; var N = ${chain.sizes}; var S = ${chain.starts}; var T = ${chain.rows};`,
-        'var p = -1; var s = -1; var i = 0; var u = 0.0; var c = P; var j = 0;',
-        'while (i <= last && (i < 2 || s >= 0)) {',
-        `x = (base + i * 2654435769) % 4294967296; ${mix} u = x / 4294967296.0;`,
+        'var p = -1; var s = -1; var i = 0; var k = 0; var u = 0.0; var c = P; var j = 0;',
+        `while ((i < 2 || s >= 0) && k < ${MAX_STEPS}) {`,
+        `x = (base + i * 2654435769) % 4294967296; ${mix} u = x / 429496.7296;`,
         'c = i == 0 ? P : (i == 1 ? S[p] : T[p][s]); j = 0; while (u >= c[j]) { j = j + 1; }',
-        'if (i == 0) { p = j; } else { s = j < N[p] ? j : -1; }',
+        'if (i == 0) { p = j; } else { s = j < N[p] ? j : -1; if (s >= 0) {',
+        `vars.put("${VAR_STEP}" + k, "" + E[p][s]); if (k > 0) { vars.put("${VAR_THINK}" + (k - 1), "true"); } k = k + 1; } }`,
         'i = i + 1; }',
-        value
+        `vars.put("${VAR_STEP}" + k, "false"); vars.put("${VAR_THINK}" + (k - 1), "false"); vars.put("${VAR_PROFILE}", "" + p); true`
     ].join(' ');
-    // Step and thread are read from the JEXL context rather than substituted, so the script text
-    // is the same on every call and JEXL parses it once (its cache); the seed is fixed per run.
-    // __P goes in after the commas are escaped: its own comma separates its arguments.
-    const functions = {
-        STEP: `vars.getObject("__jm__${SESSION_LOOP}__idx")`,
-        SEED: `\${__P(peakcast.seed,${DEFAULT_SEED})}`,
-        THREAD: 'ctx.getThreadNum()'
-    };
-    return `\${__jexl3(${script.replace(/,/g, '\\,').replace(/\b(STEP|SEED|THREAD)\b/g, k => functions[k])})}`;
+    // __P goes in after the commas are escaped: its own comma separates its arguments
+    return `\${__jexl3(${script.replace(/,/g, '\\,').replace('SEED', `\${__P(peakcast.seed,${DEFAULT_SEED})}`)})}`;
 }
 function renderSampler(out, d, e, basePath) {
     const method = e.method.toUpperCase();
@@ -26051,8 +26068,10 @@ var properties = {
 					$ref: "#/definitions/thinkTime"
 				},
 				states: {
+					description: "endpoint names, each once, in matrix order",
 					type: "array",
 					minItems: 1,
+					uniqueItems: true,
 					items: {
 						type: "string",
 						minLength: 1
@@ -68025,10 +68044,7 @@ function modelFiles(dir, model) {
     const names = ['model.json', ...Object.keys(model.metadata.files).sort()];
     return names.map(name => ({ name, bytes: readFileSync(join(dir, name)) }));
 }
-/**
- * PullRequestFile is typed as text, but pull-request.ts hands `content` to writeFileSync, which
- * writes bytes unchanged: ONNX files must not go through a UTF-8 string.
- */
+/** ONNX files are bytes: they must not go through a UTF-8 string. */
 function prFile(path, bytes) {
     return { path, content: bytes };
 }
