@@ -13,6 +13,7 @@ import { HOUR_MS } from '../telemetry/series.js'
 import { writeFilesAtomic } from '../util/atomic-write.js'
 import { checkWorkload, problemsOf } from '../workload/check-workload.js'
 import { headline, renderWorkloadCheckSummary, verdictOf, type FileReport } from '../workload/explain-change.js'
+import { learnServiceProfiles } from '../workload/session-mix.js'
 import { planWorkload, type WorkloadPlan } from '../workload/plan.js'
 import type { Workload } from '../workload/workload.js'
 import { readWorkloadYaml } from '../workload/workload-yaml.js'
@@ -116,7 +117,8 @@ async function forecastService(a: {
     window: { from: to - service.historyWeeks * WEEK_MS, to }
   })
   log.info(`${report.rows} rows from ${report.source}: ${report.gapsFilled} gaps filled, ${report.duplicatesMerged} duplicates merged, ${report.dropped.length} dropped`)
-  const plan = await planWorkload({ service, series, forecaster: a.forecaster })
+  const learned = await learnServiceProfiles(service, baseDir, log)
+  const plan = await planWorkload({ service, series, forecaster: a.forecaster, profiles: learned?.profiles, profilesNote: learned?.note })
   done()
 
   const yamlAbs = join(baseDir, 'workloads', `${service.name}.yaml`)

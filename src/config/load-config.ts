@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import peakcastSchema from '../../schemas/peakcast.schema.json' with { type: 'json' }
-import type { EndpointConfig, PeakcastConfig, ServiceConfig, TelemetrySourceConfig } from './peakcast-config.js'
+import type { EndpointConfig, PeakcastConfig, ProfilesConfig, ServiceConfig, TelemetrySourceConfig } from './peakcast-config.js'
 import { parseDuration } from './durations.js'
 import { PeakcastError } from '../util/errors.js'
 import {
@@ -44,6 +44,7 @@ interface RawService {
   latencyMs?: number
   historyWeeks?: number
   model?: string
+  profiles?: ProfilesConfig
 }
 
 interface RawConfig {
@@ -114,6 +115,13 @@ function toService(s: RawService, at: YamlPath, source: YamlSource<RawConfig>, p
     historyWeeks: s.historyWeeks ?? CONFIG_DEFAULTS.historyWeeks
   }
   if (s.model !== undefined) service.model = s.model
+  if (s.profiles !== undefined) {
+    // without `from` the sessions come from the telemetry, which only an access log has
+    if (s.profiles.from === undefined && s.telemetry.type !== 'accesslog' && s.profiles.maxProfiles !== 0) {
+      problem([...at, 'profiles'], 'profiles need an access log: set profiles.from, or use telemetry of type accesslog', 'profiles: {from: logs/access.log}')
+    }
+    service.profiles = { ...s.profiles }
+  }
   return service
 }
 

@@ -32,6 +32,21 @@ export interface EndpointConfig {
   weight?: number
 }
 
+/**
+ * Behaviour profiles (Markov chains over the endpoints, learned from user sessions). `from`
+ * defaults to the telemetry's path when telemetry is an access log; maxProfiles 0 turns them off.
+ */
+export interface ProfilesConfig {
+  /** Apache/nginx combined access log, relative to peakcast.yaml */
+  from?: string
+  /** DBSCAN radius; default: the knee of the k-distance curve */
+  eps?: number
+  /** DBSCAN core size; default max(4, 1 % of sessions) */
+  minPts?: number
+  /** at most this many profiles, "other" included (default 5) */
+  maxProfiles?: number
+}
+
 export interface ServiceConfig {
   name: string
   target: { baseUrl: string }
@@ -49,6 +64,7 @@ export interface ServiceConfig {
   historyWeeks: number
   /** model directory (model.onnx + model.json); default: the model shipped with the action */
   model?: string
+  profiles?: ProfilesConfig
 }
 
 export interface PeakcastConfig {

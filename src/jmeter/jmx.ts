@@ -1,4 +1,5 @@
-import type { EndpointLoad, Workload } from '../workload/workload.js'
+import type { BehaviourProfile, EndpointLoad, ThinkTime, Workload } from '../workload/workload.js'
+import { sessionMix } from '../workload/session-mix.js'
 import { PeakcastError } from '../util/errors.js'
 
 /**
@@ -24,6 +25,26 @@ import { PeakcastError } from '../util/errors.js'
  * parameters for readers, but stock 5.6.3's open model has no thread cap: concurrency is bounded
  * by rate × peakcast.timeoutMs instead.
  *
+ * With behaviour profiles (workload.profiles non-empty) each arrival is a SESSION instead:
+ * - Rate: sessions arrive at peakcast.sessionRate, by default peakcast.rps ÷ the expected
+ *   requests per session E = Σ_p share_p · (start_p · (I − T_p)⁻¹ · 1) (session-mix.ts), so
+ *   requests still arrive at peakcast.rps on average, and -Jpeakcast.rps (e.g. per shard) still
+ *   scales the plan.
+ * - Walk: once per session, an If Controller's __jexl3 condition walks the profile's chain and
+ *   stores the path in thread variables; a While Controller named "session" then sends the
+ *   request of each step (Switch Controller on the stored endpoint index, read with __V and the
+ *   loop index __jm__session__idx) until the stored "false". Which profile, start state and next
+ *   state (or exit) come from an integer hash of (peakcast.seed, thread number, draw index), so
+ *   a session's path is a pure function of those and the same seed replays the same sessions.
+ *   JEXL needs no script engine start-up (Groovy delayed the first arrivals by about 7 s), and
+ *   per step only variable look-ups run.
+ * - Think time: only between two requests of a session (an If Controller asks whether the walk
+ *   goes on), as a Flow Control Action carrying the profile's stock timer: Constant Timer,
+ *   Gaussian Random Timer (JMeter folds negative draws, session-mix.ts accounts for it), or
+ *   Uniform Random Timer (width sd·√12, narrowed to keep the mean).
+ * - peakcast.drain defaults to three mean session durations (10..180 s) so sessions started late
+ *   can finish.
+ *
  * Every run-time parameter is a JMeter property with the workload's value as default, so the
  * runner (or a human) overrides it with -J without re-rendering.
  */
@@ -43,10 +64,16 @@ export function renderJmx(w: Workload): string {
     'peakcast.threads': int(w.test.threads, 'test.threads'),
     'peakcast.timeoutMs': '30000'
   }
+  const sessions = w.profiles && w.profiles.length > 0 ? sessionPlan(w, w.profiles) : undefined
+  if (sessions) {
+    defaults['peakcast.drain'] = String(sessions.drainS)
+    defaults['peakcast.sessionRate'] = `\${__jexl3(\${__P(peakcast.rps,${defaults['peakcast.rps']})} / ${sessions.requests})}`
+  }
   const p = (name: string) => `\${__P(${name},${defaults[name]})}`
+  const rate = p(sessions ? 'peakcast.sessionRate' : 'peakcast.rps')
   const schedule =
     `rate(0/sec) random_arrivals(${p('peakcast.rampup')} sec) ` +
-    `rate(${p('peakcast.rps')}/sec) random_arrivals(${p('peakcast.duration')} sec) rate(${p('peakcast.rps')}/sec) ` +
+    `rate(${rate}/sec) random_arrivals(${p('peakcast.duration')} sec) rate(${rate}/sec) ` +
     `pause(${p('peakcast.drain')} sec)`
 
   const lines: string[] = []
@@ -90,12 +117,16 @@ export function renderJmx(w: Workload): string {
   out(4, `<stringProp name="OpenModelThreadGroup.random_seed">${esc(p('peakcast.seed'))}</stringProp>`)
   out(3, '</OpenModelThreadGroup>')
   out(3, '<hashTree>')
-  out(4, '<SwitchController guiclass="SwitchControllerGui" testclass="SwitchController" testname="endpoint mix">')
-  out(5, `<stringProp name="SwitchController.value">${esc(mixPicker(w.endpoints))}</stringProp>`)
-  out(4, '</SwitchController>')
-  out(4, '<hashTree>')
-  for (const e of w.endpoints) renderSampler(out, 5, e, target.basePath)
-  out(4, '</hashTree>')
+  if (sessions) {
+    renderSessions(out, 4, w, sessions, target.basePath)
+  } else {
+    out(4, '<SwitchController guiclass="SwitchControllerGui" testclass="SwitchController" testname="endpoint mix">')
+    out(5, `<stringProp name="SwitchController.value">${esc(mixPicker(w.endpoints))}</stringProp>`)
+    out(4, '</SwitchController>')
+    out(4, '<hashTree>')
+    for (const e of w.endpoints) renderSampler(out, 5, e, target.basePath)
+    out(4, '</hashTree>')
+  }
   out(3, '</hashTree>')
   out(2, '</hashTree>')
   out(1, '</hashTree>')
@@ -104,6 +135,179 @@ export function renderJmx(w: Workload): string {
 }
 
 type Out = (depth: number, s: string) => void
+
+/** What the session elements need, derived once from the profiles. */
+interface SessionPlan {
+  /** expected requests per session, 6 decimals */
+  requests: string
+  drainS: number
+  chain: ChainData
+}
+
+function sessionPlan(w: Workload, profiles: BehaviourProfile[]): SessionPlan {
+  const mix = sessionMix(profiles, w.test.latencyMs)
+  const drainS = Math.min(180, Math.max(10, Math.ceil((3 * mix.durationMs) / 1000)))
+  return { requests: mix.requests.toFixed(6), drainS, chain: chainData(w.endpoints, profiles) }
+}
+
+/**
+ * The session: If (walk the chain once, into variables) { While (a request at this step) {
+ * Switch (its endpoint) → request; If (another request follows) { Switch (profile) → Flow
+ * Control Action + think timer } } }. Per step only __V look-ups run: the walk costs one JEXL
+ * parse per session (__jexl3 keeps one engine per thread, and each arrival is a new thread).
+ */
+function renderSessions(out: Out, d: number, w: Workload, plan: SessionPlan, basePath: string): void {
+  const profiles = w.profiles as BehaviourProfile[]
+  const atStep = (name: string) => `\${__V(${name}${STEP})}`
+  out(d, '<IfController guiclass="IfControllerPanel" testclass="IfController" testname="walk the profile chain">')
+  out(d + 1, `<stringProp name="IfController.condition">${esc(walkScript(plan.chain))}</stringProp>`)
+  out(d + 1, '<boolProp name="IfController.evaluateAll">false</boolProp>')
+  out(d + 1, '<boolProp name="IfController.useExpression">true</boolProp>')
+  out(d, '</IfController>')
+  out(d, '<hashTree>')
+  out(d + 1, `<WhileController guiclass="WhileControllerGui" testclass="WhileController" testname="${SESSION_LOOP}">`)
+  out(d + 2, `<stringProp name="WhileController.condition">${esc(atStep(VAR_STEP))}</stringProp>`)
+  out(d + 1, '</WhileController>')
+  out(d + 1, '<hashTree>')
+  out(d + 2, '<SwitchController guiclass="SwitchControllerGui" testclass="SwitchController" testname="endpoint of this step">')
+  out(d + 3, `<stringProp name="SwitchController.value">${esc(atStep(VAR_STEP))}</stringProp>`)
+  out(d + 2, '</SwitchController>')
+  out(d + 2, '<hashTree>')
+  for (const e of w.endpoints) renderSampler(out, d + 3, e, basePath)
+  out(d + 2, '</hashTree>')
+  out(d + 2, '<IfController guiclass="IfControllerPanel" testclass="IfController" testname="think unless the session ends here">')
+  out(d + 3, `<stringProp name="IfController.condition">${esc(atStep(VAR_THINK))}</stringProp>`)
+  out(d + 3, '<boolProp name="IfController.evaluateAll">false</boolProp>')
+  out(d + 3, '<boolProp name="IfController.useExpression">true</boolProp>')
+  out(d + 2, '</IfController>')
+  out(d + 2, '<hashTree>')
+  out(d + 3, '<SwitchController guiclass="SwitchControllerGui" testclass="SwitchController" testname="think time of the profile">')
+  out(d + 4, `<stringProp name="SwitchController.value">\${${VAR_PROFILE}}</stringProp>`)
+  out(d + 3, '</SwitchController>')
+  out(d + 3, '<hashTree>')
+  for (const p of profiles) renderThink(out, d + 4, p)
+  out(d + 3, '</hashTree>')
+  out(d + 2, '</hashTree>')
+  out(d + 1, '</hashTree>')
+  out(d, '</hashTree>')
+}
+
+/** A Flow Control Action (pause 0, records no sample) whose timer child is the think time. */
+function renderThink(out: Out, d: number, p: BehaviourProfile): void {
+  const t = p.thinkTime
+  out(d, `<TestAction guiclass="TestActionGui" testclass="TestAction" testname="${esc(`think ${p.name}`)}">`)
+  out(d + 1, '<intProp name="ActionProcessor.action">1</intProp>')
+  out(d + 1, '<intProp name="ActionProcessor.target">0</intProp>')
+  out(d + 1, '<stringProp name="ActionProcessor.duration">0</stringProp>')
+  out(d, '</TestAction>')
+  out(d, '<hashTree>')
+  const ms = (x: number) => String(Math.max(0, Math.round(x)))
+  if (t.distribution === 'constant' || t.stdDevMs <= 0) {
+    out(d + 1, `<ConstantTimer guiclass="ConstantTimerGui" testclass="ConstantTimer" testname="${esc(thinkLabel(t))}">`)
+    out(d + 2, `<stringProp name="ConstantTimer.delay">${ms(t.meanMs)}</stringProp>`)
+    out(d + 1, '</ConstantTimer>')
+  } else if (t.distribution === 'gaussian') {
+    out(d + 1, `<GaussianRandomTimer guiclass="GaussianRandomTimerGui" testclass="GaussianRandomTimer" testname="${esc(thinkLabel(t))}">`)
+    out(d + 2, `<stringProp name="ConstantTimer.delay">${ms(t.meanMs)}</stringProp>`)
+    out(d + 2, `<stringProp name="RandomTimer.range">${ms(t.stdDevMs)}</stringProp>`)
+    out(d + 1, '</GaussianRandomTimer>')
+  } else {
+    // offset + U(0, width): width sd·√12 gives the sd, narrowed to 2·mean so the mean holds
+    const width = Math.min(t.stdDevMs * Math.sqrt(12), 2 * t.meanMs)
+    out(d + 1, `<UniformRandomTimer guiclass="UniformRandomTimerGui" testclass="UniformRandomTimer" testname="${esc(thinkLabel(t))}">`)
+    out(d + 2, `<stringProp name="ConstantTimer.delay">${ms(t.meanMs - width / 2)}</stringProp>`)
+    out(d + 2, `<stringProp name="RandomTimer.range">${ms(width)}</stringProp>`)
+    out(d + 1, '</UniformRandomTimer>')
+  }
+  out(d + 1, '<hashTree/>')
+  out(d, '</hashTree>')
+}
+
+function thinkLabel(t: ThinkTime): string {
+  return `think ${t.distribution} ${Math.round(t.meanMs)} ms ± ${Math.round(t.stdDevMs)} ms`
+}
+
+/** Names the loop, and so JMeter's index variable __jm__<name>__idx the steps read. */
+const SESSION_LOOP = 'session'
+const STEP = `\${__jm__${SESSION_LOOP}__idx}`
+/** Thread variables the walk fills: endpoint index per step (then "false"), think after step i?, profile. */
+const VAR_STEP = 'peakcastStep_'
+const VAR_THINK = 'peakcastThink_'
+const VAR_PROFILE = 'peakcastProfile'
+/** A runaway guard: no session is longer than this, whatever the chain says. */
+const MAX_STEPS = 1000
+
+/** The profiles as JEXL array literals of cumulative probabilities in 1/10000 units, each ending in 10000. */
+interface ChainData {
+  shares: string
+  /** per profile: endpoint index of each state */
+  endpoints: string
+  /** per profile: the number of states */
+  sizes: string
+  starts: string
+  /** per profile, per state: next states, then exit */
+  rows: string
+}
+
+function chainData(endpoints: EndpointLoad[], profiles: BehaviourProfile[]): ChainData {
+  const index = new Map(endpoints.map((e, i) => [e.name, i]))
+  const list = (xs: (string | number)[]) => `[${xs.join(', ')}]`
+  // the last entry is 10000 whatever the rounding left, so every draw in [0, 10000) lands somewhere
+  const cumulative = (units: number[]) => {
+    let acc = 0
+    return list(units.map((u, i) => (i === units.length - 1 ? 10000 : (acc = Math.min(10000, acc + u)))))
+  }
+  const units = (x: number) => Math.round(x * 10000)
+  const total = profiles.reduce((a, p) => a + p.share, 0)
+  return {
+    shares: cumulative(profiles.map(p => units(p.share / total))),
+    endpoints: list(
+      profiles.map((p, i) =>
+        list(
+          p.states.map((name, j) => {
+            const k = index.get(name)
+            if (k === undefined) {
+              throw new PeakcastError(`state ${JSON.stringify(name)} of profile "${p.name}" is not an endpoint`, { field: `profiles[${i}].states[${j}]` }, 'states must be endpoint names')
+            }
+            return k
+          })
+        )
+      )
+    ),
+    sizes: list(profiles.map(p => p.states.length)),
+    starts: list(profiles.map(p => cumulative(p.start.map(units)))),
+    rows: list(profiles.map(p => list(p.transitions.map(row => cumulative([...row, 0].map(units))))))
+  }
+}
+
+/**
+ * The __jexl3 expression that walks this thread's session once and stores it in thread
+ * variables: peakcastStep_<i> = endpoint index of step i (then "false", which ends the While
+ * Controller), peakcastThink_<i> = whether a request follows step i, peakcastProfile. Returns
+ * true (the If Controller around the session). Draw i is
+ * hash((hash(seed · 1000003 + thread) + i · 2654435769) mod 2³²) / 2³², the hash being
+ * Mueller's 32-bit integer mix in plain JEXL arithmetic (/ 65536 for >> 16, % 2³² for the 32-bit
+ * wrap; products stay below 2⁶³). Draw 0 picks the profile, draw 1 the start state, draw t + 1
+ * the state after step t. The thread number comes from the JEXL context, so the script text is
+ * the same for every session.
+ */
+function walkScript(chain: ChainData): string {
+  const mix = 'x = ((x / 65536) ^ x) * 73244475 % 4294967296; x = ((x / 65536) ^ x) * 73244475 % 4294967296; x = (x / 65536) ^ x;'
+  const script = [
+    `var x = (SEED * 1000003 + ctx.getThreadNum()) % 4294967296; ${mix} var base = x;`,
+    `var P = ${chain.shares}; var E = ${chain.endpoints}; var N = ${chain.sizes}; var S = ${chain.starts}; var T = ${chain.rows};`,
+    'var p = -1; var s = -1; var i = 0; var k = 0; var u = 0.0; var c = P; var j = 0;',
+    `while ((i < 2 || s >= 0) && k < ${MAX_STEPS}) {`,
+    `x = (base + i * 2654435769) % 4294967296; ${mix} u = x / 429496.7296;`,
+    'c = i == 0 ? P : (i == 1 ? S[p] : T[p][s]); j = 0; while (u >= c[j]) { j = j + 1; }',
+    'if (i == 0) { p = j; } else { s = j < N[p] ? j : -1; if (s >= 0) {',
+    `vars.put("${VAR_STEP}" + k, "" + E[p][s]); if (k > 0) { vars.put("${VAR_THINK}" + (k - 1), "true"); } k = k + 1; } }`,
+    'i = i + 1; }',
+    `vars.put("${VAR_STEP}" + k, "false"); vars.put("${VAR_THINK}" + (k - 1), "false"); vars.put("${VAR_PROFILE}", "" + p); true`
+  ].join(' ')
+  // __P goes in after the commas are escaped: its own comma separates its arguments
+  return `\${__jexl3(${script.replace(/,/g, '\\,').replace('SEED', `\${__P(peakcast.seed,${DEFAULT_SEED})}`)})}`
+}
 
 function renderSampler(out: Out, d: number, e: EndpointLoad, basePath: string): void {
   const method = e.method.toUpperCase()

@@ -32,6 +32,8 @@ export async function planWorkload(args: {
   series: Series
   forecaster: Forecaster
   profiles?: BehaviourProfile[]
+  /** how the profiles were learned (see learnServiceProfiles), for the YAML notes */
+  profilesNote?: string
 }): Promise<WorkloadPlan> {
   const { service, series, forecaster } = args
   if (series.stepMs !== HOUR_MS) throw new Error(`planWorkload: expected an hourly series, got step ${series.stepMs} ms`)
@@ -53,7 +55,8 @@ export async function planWorkload(args: {
     lastWeekPeakRps,
     anomalies,
     window: { from: start, to: origin },
-    profiles: args.profiles
+    profiles: args.profiles,
+    ...(args.profilesNote !== undefined ? { profilesNote: args.profilesNote } : {})
   })
   return {
     workload,

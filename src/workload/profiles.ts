@@ -15,6 +15,8 @@
  *   session within eps. Its run is O(n²) in distance lookups, so the sample keeps it fast.
  * - Noise sessions are not dropped: they form one catch-all profile "other", so the profile
  *   shares still describe all traffic.
+ * - At most maxProfiles profiles: the smallest clusters beyond maxProfiles - 1 join "other",
+ *   whose chain is then fitted from all its sessions (not averaged from the clusters' chains).
  * - Endpoint names are scrubbed of e-mail addresses, IPv4 addresses and UUIDs; profiles carry
  *   no visitor identifiers (the Session type has none).
  */
@@ -33,6 +35,8 @@ export interface ProfileOptions {
   endpoints?: string[]
   /** how many sessions DBSCAN itself sees (default 1000) */
   maxClusterSessions?: number
+  /** cap on the number of profiles, "other" included (default: no cap) */
+  maxProfiles?: number
   /** override the rules above (tests, experiments) */
   eps?: number
   minPts?: number
@@ -44,6 +48,8 @@ export interface ProfileResult {
   minPts: number
   /** sessions that fit no cluster and went to "other" */
   noise: number
+  /** sessions of clusters merged into "other" by maxProfiles */
+  merged: number
   sessions: number
 }
 
@@ -66,7 +72,7 @@ export function learnProfiles(sessions: Session[], options: ProfileOptions = {})
   const cap = options.thinkCapMs ?? 60_000
   const fallback = options.fallbackThinkTime ?? { distribution: 'constant', meanMs: 0, stdDevMs: 0 }
   const feats = features(sessions, cap, timed, options.endpoints)
-  if (feats.length === 0) return { profiles: [], eps: 0, minPts: 0, noise: 0, sessions: 0 }
+  if (feats.length === 0) return { profiles: [], eps: 0, minPts: 0, noise: 0, merged: 0, sessions: 0 }
 
   // canonical order: the result cannot depend on how sessions arrived
   feats.sort((a, b) => (a.canon < b.canon ? -1 : a.canon > b.canon ? 1 : 0))
@@ -86,13 +92,17 @@ export function learnProfiles(sessions: Session[], options: ProfileOptions = {})
   label.forEach((c, i) => (c >= 0 ? groups[c] : other).push(i))
   // biggest profile first; equal sizes keep the canonical order of their first session
   const ordered = groups.filter(g => g.length > 0).sort((a, b) => b.length - a.length || a[0] - b[0])
-  const named = ordered.map((g, k) => ({ name: `profile-${k + 1}`, members: g }))
+  const noise = other.length
+  const max = options.maxProfiles ?? Infinity
+  const keep = ordered.length + (other.length > 0 ? 1 : 0) > max ? Math.max(0, max - 1) : ordered.length
+  for (const g of ordered.slice(keep)) other.push(...g)
+  const named = ordered.slice(0, keep).map((g, k) => ({ name: `profile-${k + 1}`, members: g }))
   if (other.length > 0) named.push({ name: 'other', members: other })
 
   const shares = roundToSum(named.map(g => g.members.length), 4)
   // order-only sessions have no gaps, so their profiles get the fallback think time
   const profiles = named.map((g, k) => markovProfile(g.name, shares[k], g.members.map(i => feats[i]), fallback))
-  return { profiles, eps: round(eps, 6), minPts, noise: other.length, sessions: feats.length }
+  return { profiles, eps: round(eps, 6), minPts, noise, merged: other.length - noise, sessions: feats.length }
 }
 
 /** DBSCAN via density-clustering over precomputed distances; clusters as sample indices. */

@@ -7,6 +7,7 @@ import type { ServiceConfig } from '../config/peakcast-config.js'
 import type { Anomaly, Forecast, Peak } from '../forecast/forecaster.js'
 import type { Series } from '../telemetry/series.js'
 import { round, roundToSum } from './round.js'
+import { sessionMix } from './session-mix.js'
 import type { BehaviourProfile, EndpointLoad, Workload } from './workload.js'
 
 export interface SynthesisInput {
@@ -19,6 +20,8 @@ export interface SynthesisInput {
   /** the history the forecast was made from, epoch ms [from, to) */
   window: { from: number; to: number }
   profiles?: BehaviourProfile[]
+  /** how the profiles were learned, one line for the YAML notes */
+  profilesNote?: string
 }
 
 /** Endpoint mix and latency are measured in the busiest 10 % of buckets of the last two weeks. */
@@ -43,12 +46,25 @@ export function synthesizeWorkload(input: SynthesisInput): { workload: Workload;
 
   const think = service.thinkTime
   notes['test.thinkTime'] = 'peakcast.yaml thinkTime'
-  // Little's law: concurrency = arrival rate × time each request holds a thread
-  const holdS = (latencyMs + think.meanMs) / 1000
-  const concurrency = round(targetRps * holdS, 6)
+  const profiles = input.profiles && input.profiles.length > 0 ? input.profiles : undefined
+  let concurrency: number
+  if (profiles) {
+    // each arrival is a session: Little's law over sessions, which hold a thread for all their requests and pauses
+    const mix = sessionMix(profiles, latencyMs)
+    const sessionRate = targetRps / mix.requests
+    concurrency = round(sessionRate * (mix.durationMs / 1000), 6)
+    notes['test.sessionRate'] =
+      `${fmt(targetRps, 1)} rps ÷ ${fmt(mix.requests, 4)} expected requests per session (start·(I−T)⁻¹·1 per profile, weighted by share) = ${fmt(sessionRate, 4)} sessions/s (JMeter peakcast.sessionRate)`
+    notes['test.threads'] =
+      `Little's law over sessions: ${fmt(sessionRate, 4)} sessions/s × (${fmt(mix.requests, 4)} requests × ${fmt(latencyMs / 1000, 3)} s latency + ${fmt(mix.thinkMs / 1000, 3)} s think between them) = ${fmt(concurrency, 2)}, rounded up`
+  } else {
+    // Little's law: concurrency = arrival rate × time each request holds a thread
+    const holdS = (latencyMs + think.meanMs) / 1000
+    concurrency = round(targetRps * holdS, 6)
+    notes['test.threads'] =
+      `Little's law: ${fmt(targetRps, 1)} rps × (${fmt(latencyMs / 1000, 3)} s latency + ${fmt(think.meanMs / 1000, 3)} s think) = ${fmt(concurrency, 2)}, rounded up`
+  }
   const threads = Math.max(1, Math.ceil(concurrency))
-  notes['test.threads'] =
-    `Little's law: ${fmt(targetRps, 1)} rps × (${fmt(latencyMs / 1000, 3)} s latency + ${fmt(think.meanMs / 1000, 3)} s think) = ${fmt(concurrency, 2)}, rounded up`
   notes['test.duration'] = 'peakcast.yaml duration'
   notes['test.rampUp'] = 'peakcast.yaml rampUp'
 
@@ -91,9 +107,9 @@ export function synthesizeWorkload(input: SynthesisInput): { workload: Workload;
   }
   const anomalies = workloadAnomalies(input.anomalies)
   if (anomalies.length > 0) workload.forecast.anomalies = anomalies
-  if (input.profiles && input.profiles.length > 0) {
-    workload.profiles = input.profiles
-    notes.profiles = `${input.profiles.length} behaviour profile(s) learned from sessions`
+  if (profiles) {
+    workload.profiles = profiles
+    notes.profiles = input.profilesNote ?? `${profiles.length} behaviour profile(s) learned from sessions`
   }
   return { workload, notes }
 }

@@ -17,6 +17,7 @@ const NOTE_ORDER = [
   'forecast.peak.rps.p90',
   'forecast.lastWeekPeakRps',
   'test.targetRps',
+  'test.sessionRate',
   'test.headroom',
   'test.latencyMs',
   'test.thinkTime',

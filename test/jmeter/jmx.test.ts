@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { renderJmx } from '../../src/jmeter/jmx.js'
 import { PeakcastError } from '../../src/util/errors.js'
+import { TWO_PROFILES } from '../fixtures/profiles/two-profiles.js'
 import { demoWorkload } from '../helpers/jmeter.js'
 
 /**
@@ -110,5 +111,104 @@ describe('renderJmx', () => {
     ])
     expect(() => renderJmx(dup)).toThrow(/endpoints\[1\]\.name/)
     expect(() => renderJmx(demoWorkload('http://x', {}, []))).toThrow(/endpoints/)
+  })
+})
+
+describe('renderJmx with behaviour profiles', () => {
+  const w = { ...demoWorkload('http://127.0.0.1:8080'), profiles: TWO_PROFILES }
+  const noBareComma = (inner: string) => {
+    let depth = 0
+    for (let i = 0; i < inner.length; i++) {
+      if (inner[i] === '$' && inner[i + 1] === '{') depth++
+      else if (inner[i] === '}' && depth > 0) depth--
+      else if (inner[i] === ',' && depth === 0 && inner[i - 1] !== '\\') return false
+    }
+    return true
+  }
+
+  test('a plan without profiles has no session elements (an empty list renders the plain plan)', () => {
+    const plain = renderJmx(demoWorkload('http://127.0.0.1:8080'))
+    expect(renderJmx({ ...demoWorkload('http://127.0.0.1:8080'), profiles: [] })).toBe(plain)
+    expect(plain).not.toMatch(/WhileController|TestAction|sessionRate/)
+  })
+
+  test('sessions arrive at peakcast.rps ÷ expected requests per session, a -J property', () => {
+    const xml = renderJmx(w)
+    expect(renderJmx(structuredClone(w))).toBe(xml)
+    const props = parseWithPython(xml).props
+    const schedule = props['OpenModelThreadGroup.schedule'][0]
+    expect(schedule).toContain('rate(${__P(peakcast.sessionRate,${__jexl3(${__P(peakcast.rps,40)} / ')
+    const divisor = Number(/peakcast\.rps,40\)\} \/ ([\d.]+)\)\}/.exec(schedule)?.[1])
+    // by hand: browser visits solve v·(I − T) = start → v = (2.8621, 1.4138), 4.2759 requests;
+    // buyer: products 1/(1 − 0.9·0.2) = 1.2195, cart 0.9 of that, checkout 0.7 of cart → 3.0854;
+    // shares 0.6 / 0.4 → 3.7997 requests per session
+    expect(divisor).toBeCloseTo(3.7997, 3)
+    const names = props['Argument.name']
+    expect(names).toContain('peakcast.sessionRate')
+    expect([...names].sort()).toEqual(names)
+    // sessions outlive the schedule: the drain covers a few of them, at least the plain 10 s
+    expect(xml).toMatch(/\$\{__P\(peakcast\.drain,(\d+)\)\}/)
+    expect(Number(/\$\{__P\(peakcast\.drain,(\d+)\)\}/.exec(xml)?.[1])).toBeGreaterThanOrEqual(10)
+  })
+
+  test('one walk per session, a While over its steps, think time only when another request follows', () => {
+    const xml = renderJmx(w)
+    const tree = JSON.parse(
+      execFileSync(
+        'python3',
+        [
+          '-c',
+          `
+import sys, json, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read())
+tg = next(kids[i + 1] for parent in root.iter('hashTree') for kids in [list(parent)] for i, k in enumerate(kids) if k.tag == 'OpenModelThreadGroup')
+def walk(tree):
+    out = []
+    kids = list(tree)
+    for el, sub in zip(kids[0::2], kids[1::2]):
+        out.append({'tag': el.tag, 'name': el.get('testname'), 'children': walk(sub)})
+    return out
+print(json.dumps(walk(tg)))
+`
+        ],
+        { input: xml, encoding: 'utf8' }
+      )
+    )
+    type Node = { tag: string; name: string; children: Node[] }
+    const shape = (n: Node): unknown => (n.tag === 'HTTPSamplerProxy' ? n.name : { [n.tag]: n.children.map(shape) })
+    expect((tree as Node[]).map(shape)).toEqual([
+      {
+        IfController: [
+          {
+            WhileController: [
+              { SwitchController: w.endpoints.map(e => e.name) },
+              { IfController: [{ SwitchController: [{ TestAction: [{ GaussianRandomTimer: [] }] }, { TestAction: [{ ConstantTimer: [] }] }] }] }
+            ]
+          }
+        ]
+      }
+    ])
+    const props = parseWithPython(xml).props
+    expect(props['ConstantTimer.delay']).toEqual(['300', '150'])
+    expect(props['RandomTimer.range']).toEqual(['40'])
+    // the walk is JEXL (no Groovy), its argument has no comma JMeter would split on
+    const walk = props['IfController.condition'][0]
+    expect(walk.startsWith('${__jexl3(')).toBe(true)
+    expect(noBareComma(walk.slice('${__jexl3('.length, -2))).toBe(true)
+    expect(xml).not.toMatch(/groovy|JSR223/i)
+  })
+
+  test('bad profiles name the field', () => {
+    const stranger = structuredClone(w)
+    stranger.profiles[0].states[1] = 'GET /nowhere'
+    expect(() => renderJmx(stranger)).toThrow(PeakcastError)
+    expect(() => renderJmx(stranger)).toThrow(/profiles\[0\]\.states\[1\]/)
+    const short = structuredClone(w)
+    short.profiles[1].transitions[1] = [0, 0]
+    expect(() => renderJmx(short)).toThrow(/profiles\[1\]\.transitions\[1\]/)
+    const endless = structuredClone(w)
+    endless.profiles[1].transitions[0] = [1, 0, 0]
+    endless.profiles[1].transitions[2] = [1, 0, 0]
+    expect(() => renderJmx(endless)).toThrow(/buyer.*never leave/)
   })
 })
