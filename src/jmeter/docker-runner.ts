@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, dirname, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import type { Logger } from '../util/log.js'
 import { PeakcastError } from '../util/errors.js'
-import { jmeterArgs, type JmeterProps } from './jmeter-args.js'
+import { freshRunOutputs, jmeterArgs, type JmeterProps } from './jmeter-args.js'
 import { superviseJmeter } from './jmeter-process.js'
 import type { RunResult } from './local-runner.js'
 
@@ -79,12 +79,7 @@ export async function runJmeterDocker(opts: DockerRunOptions): Promise<RunResult
   const docker = opts.dockerCommand ?? 'docker'
   await checkDockerEngine(docker)
   if (!existsSync(opts.jmxPath)) throw new PeakcastError('test plan not found', { file: opts.jmxPath })
-  const outDir = resolve(opts.outDir)
-  mkdirSync(outDir, { recursive: true })
-  const jtl = join(outDir, 'results.jtl')
-  const jmeterLog = join(outDir, 'jmeter.log')
-  const dashboardDir = opts.dashboard ? join(outDir, 'dashboard') : undefined
-  for (const f of [jtl, jmeterLog, dashboardDir]) if (f) rmSync(f, { recursive: true, force: true })
+  const { outDir, jtl, jmeterLog, dashboardDir } = freshRunOutputs(opts.outDir, opts.dashboard)
 
   const containerName = `peakcast-jmeter-${process.pid}-${Date.now()}`
   const uid = process.getuid?.()

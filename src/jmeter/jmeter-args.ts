@@ -1,3 +1,6 @@
+import { mkdirSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
 /**
  * The command line both runners (local java, Docker) give JMeter: non-GUI, one plan, one CSV JTL,
  * one log, plus -J properties. The JTL format is forced here rather than trusted to the
@@ -51,4 +54,18 @@ export function jmeterArgs(paths: { jmx: string; jtl: string; log: string; dashb
 /** A summariser progress line: "summary +    123 in 00:00:10 =   12.3/s Avg: ..." (also "summary ="). */
 export function isProgressLine(line: string): boolean {
   return /^summary [+=]\s/.test(line.trim())
+}
+
+/**
+ * The files a run writes under outDir, removed first: JMeter appends to an existing JTL and log,
+ * and refuses to write a dashboard into a non-empty directory.
+ */
+export function freshRunOutputs(outDirArg: string, dashboard?: boolean): { outDir: string; jtl: string; jmeterLog: string; dashboardDir?: string } {
+  const outDir = resolve(outDirArg)
+  mkdirSync(outDir, { recursive: true })
+  const jtl = join(outDir, 'results.jtl')
+  const jmeterLog = join(outDir, 'jmeter.log')
+  const dashboardDir = dashboard ? join(outDir, 'dashboard') : undefined
+  for (const f of [jtl, jmeterLog, dashboardDir]) if (f) rmSync(f, { recursive: true, force: true })
+  return { outDir, jtl, jmeterLog, dashboardDir }
 }

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Logger } from '../util/log.js'
 import { PeakcastError } from '../util/errors.js'
-import { jmeterArgs, type JmeterProps } from './jmeter-args.js'
+import { freshRunOutputs, jmeterArgs, type JmeterProps } from './jmeter-args.js'
 import { superviseJmeter } from './jmeter-process.js'
 
 export { findJmeterHome } from './jmeter-home.js'
@@ -41,12 +41,7 @@ export async function runJmeterLocal(opts: LocalRunOptions): Promise<RunResult> 
   }
   const jmx = resolve(opts.jmx)
   if (!existsSync(jmx)) throw new PeakcastError('test plan not found', { file: jmx })
-  const outDir = resolve(opts.outDir)
-  mkdirSync(outDir, { recursive: true })
-  const jtl = join(outDir, 'results.jtl')
-  const jmeterLog = join(outDir, 'jmeter.log')
-  const dashboardDir = opts.dashboard ? join(outDir, 'dashboard') : undefined
-  for (const f of [jtl, jmeterLog, dashboardDir]) if (f) rmSync(f, { recursive: true, force: true })
+  const { outDir, jtl, jmeterLog, dashboardDir } = freshRunOutputs(opts.outDir, opts.dashboard)
 
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java'
   const heap = opts.heap ? [`-Xms${opts.heap}`, `-Xmx${opts.heap}`] : []

@@ -84,3 +84,19 @@ export function requirePlaceholders(template: string, names: string[], queryName
     )
   }
 }
+
+/** A query as error messages name it: its source, its key under telemetry.queries, its text. */
+export interface QueryRef {
+  source: string
+  name: string
+  language: 'NRQL' | 'PromQL' | 'SPL'
+  text: string
+}
+
+export function describeQuery(ref: QueryRef): string {
+  return `${ref.source} query "${ref.name}"`
+}
+
+export function queryError(ref: QueryRef, why: string, hint?: string): PeakcastError {
+  return new PeakcastError(`${describeQuery(ref)} failed: ${why} — ${ref.language}: ${ref.text}`, { field: `telemetry.queries.${ref.name}` }, hint)
+}

@@ -9,8 +9,7 @@
  *  - Transaction `duration` is in seconds; RawPoint latency is in ms.
  */
 import type { TelemetrySourceConfig } from '../config/peakcast-config.js'
-import { PeakcastError } from '../util/errors.js'
-import { fillTemplate, hourWindow, pickQueries, requirePlaceholders, secretFromEnv, splitWindow } from './api-source.js'
+import { fillTemplate, hourWindow, pickQueries, requirePlaceholders, secretFromEnv, splitWindow, type QueryRef, describeQuery, queryError } from './api-source.js'
 import { fetchWithRetry, httpError, httpSettings, redact, type CallOptions } from './http-retry.js'
 import { HOUR_MS, type RawPoint, type SourceContext } from './series.js'
 
@@ -76,7 +75,7 @@ export async function fetchNewRelic(cfg: NewRelicSourceConfig, ctx: SourceContex
   for (const metric of Object.keys(queries) as Metric[]) {
     for (const chunk of chunks) {
       const nrql = fillTemplate(queries[metric], nrqlValues(cfg, chunk), metric, source)
-      const ref = { source, name: metric, nrql }
+      const ref = { source, name: metric, language: 'NRQL' as const, text: nrql }
       mergeRows(points, metric, await runNrql(client, ref), chunk, ref)
     }
   }
@@ -107,7 +106,7 @@ interface NerdGraphClient {
 
 /** Runs one NRQL query, following the async form until it completes. */
 async function runNrql(client: NerdGraphClient, ref: QueryRef): Promise<NrqlRow[]> {
-  let answer = await graphql(client, ref, NRQL_QUERY, { accountId: client.accountId, nrql: ref.nrql }, 'nrql')
+  let answer = await graphql(client, ref, NRQL_QUERY, { accountId: client.accountId, nrql: ref.text }, 'nrql')
   const started = Date.now()
   while (answer.queryProgress && answer.queryProgress.completed === false) {
     const p = answer.queryProgress
@@ -128,7 +127,7 @@ async function graphql(
   variables: Record<string, unknown>,
   field: 'nrql' | 'nrqlQueryProgress'
 ): Promise<NrqlAnswer> {
-  const what = describe(ref)
+  const what = describeQuery(ref)
   const call: CallOptions = { what, log: client.ctx.log, settings: httpSettings(client.ctx.env), secrets: [client.apiKey] }
   const res = await fetchWithRetry(
     client.url,
@@ -166,20 +165,8 @@ async function graphql(
   return answer
 }
 
-/** Names the source and the query in every message. */
-interface QueryRef {
-  source: string
-  name: string
-  nrql: string
-}
 
-function describe(ref: QueryRef): string {
-  return `${ref.source} query "${ref.name}"`
-}
 
-function queryError(ref: QueryRef, why: string, hint?: string): PeakcastError {
-  return new PeakcastError(`${describe(ref)} failed: ${why} — NRQL: ${ref.nrql}`, { field: `telemetry.queries.${ref.name}` }, hint)
-}
 
 /**
  * Folds one query's TIMESERIES rows into the points: a row names its hour (beginTimeSeconds)

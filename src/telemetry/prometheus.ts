@@ -9,8 +9,7 @@
  *  - Prometheus measures time in seconds; RawPoint latency is in ms.
  */
 import type { TelemetrySourceConfig } from '../config/peakcast-config.js'
-import { PeakcastError } from '../util/errors.js'
-import { fillTemplate, hourWindow, pickQueries, secretFromEnv, splitWindow } from './api-source.js'
+import { fillTemplate, hourWindow, pickQueries, secretFromEnv, splitWindow, type QueryRef, describeQuery, queryError } from './api-source.js'
 import { fetchWithRetry, httpError, httpSettings, redact, type CallOptions } from './http-retry.js'
 import { HOUR_MS, type RawPoint, type SourceContext } from './series.js'
 
@@ -67,8 +66,8 @@ export async function fetchPrometheus(cfg: PrometheusSourceConfig, ctx: SourceCo
   for (const metric of Object.keys(queries) as Metric[]) {
     const promql = fillTemplate(queries[metric], { service }, metric, source)
     for (const chunk of chunks) {
-      const ref = { source, name: metric, promql }
-      const series = await queryRange(url, headers, ref, chunk, { what: describe(ref), log: ctx.log, settings: httpSettings(ctx.env), secrets })
+      const ref = { source, name: metric, language: 'PromQL' as const, text: promql }
+      const series = await queryRange(url, headers, ref, chunk, { what: describeQuery(ref), log: ctx.log, settings: httpSettings(ctx.env), secrets })
       mergeSeries(points, metric, series, chunk, ref)
     }
   }
@@ -92,20 +91,8 @@ function authHeaders(cfg: PrometheusSourceConfig, ctx: SourceContext, source: st
   return { headers: { Authorization: `Basic ${basic}` }, secrets: [basic, password, user] }
 }
 
-/** Names the source and the query in every message. */
-interface QueryRef {
-  source: string
-  name: string
-  promql: string
-}
 
-function describe(ref: QueryRef): string {
-  return `${ref.source} query "${ref.name}"`
-}
 
-function queryError(ref: QueryRef, why: string, hint?: string): PeakcastError {
-  return new PeakcastError(`${describe(ref)} failed: ${why} — PromQL: ${ref.promql}`, { field: `telemetry.queries.${ref.name}` }, hint)
-}
 
 /** One query_range call: evaluations at the end of each hour of the chunk. */
 async function queryRange(
@@ -116,7 +103,7 @@ async function queryRange(
   call: CallOptions
 ): Promise<PromSeries[]> {
   const form = new URLSearchParams({
-    query: ref.promql,
+    query: ref.text,
     start: String((chunk.from + HOUR_MS) / 1000),
     end: String(chunk.to / 1000),
     step: String(HOUR_MS / 1000)
@@ -139,7 +126,7 @@ async function queryRange(
       throw queryError(ref, `${body.errorType ?? 'error'}: ${redact(body.error ?? '', call.secrets)}`, auth401 ? 'check the credentials' : 'fix the PromQL in peakcast.yaml telemetry.queries (or remove it to use the default)')
     }
     throw await httpError(new Response(text, { status: res.status }), {
-      what: `${call.what} (PromQL: ${ref.promql})`,
+      what: `${call.what} (PromQL: ${ref.text})`,
       secrets: call.secrets,
       authHint: 'check telemetry.auth in peakcast.yaml and the environment variables it names',
       hint: 'check telemetry.url: it must point at the Prometheus HTTP API'

@@ -12,8 +12,7 @@
  *    avg(duration_ms) as latency_ms, perc95(duration_ms) as p95_ms by _time endpoint`.
  */
 import type { TelemetrySourceConfig } from '../config/peakcast-config.js'
-import { PeakcastError } from '../util/errors.js'
-import { fillTemplate, hourWindow, pickQueries, secretFromEnv } from './api-source.js'
+import { fillTemplate, hourWindow, pickQueries, secretFromEnv, type QueryRef, describeQuery, queryError } from './api-source.js'
 import { fetchWithRetry, httpError, httpSettings, redact } from './http-retry.js'
 import type { RawPoint, SourceContext } from './series.js'
 
@@ -40,8 +39,8 @@ export async function fetchSplunk(cfg: SplunkSourceConfig, ctx: SourceContext): 
   let spl = fillTemplate(queries.requests, { index: quote(cfg.index ?? 'main'), service: quote(ctx.service) }, 'requests', source).trim()
   // the REST API runs the text as given: a bare filter needs the search command in front
   if (!/^(search\b|\|)/i.test(spl)) spl = `search ${spl}`
-  const ref = { source, name: 'requests', spl }
-  const what = describe(ref)
+  const ref = { source, name: 'requests', language: 'SPL' as const, text: spl }
+  const what = describeQuery(ref)
   const secrets = [token]
 
   const form = new URLSearchParams({
@@ -79,23 +78,8 @@ export async function fetchSplunk(cfg: SplunkSourceConfig, ctx: SourceContext): 
   return points
 }
 
-interface QueryRef {
-  source: string
-  name: string
-  spl: string
-}
 
-function describe(ref: QueryRef): string {
-  return `${ref.source} query "${ref.name}"`
-}
 
-function queryError(ref: QueryRef, why: string, hint?: string): PeakcastError {
-  return new PeakcastError(
-    `${describe(ref)} failed: ${why} — SPL: ${ref.spl}`,
-    { field: `telemetry.queries.${ref.name}` },
-    hint ?? 'fix the SPL in peakcast.yaml telemetry.queries (or remove it to use the default)'
-  )
-}
 
 /** An error body is one JSON object {messages: [...]}; anything else has none. */
 function messagesIn(text: string): { type?: string; text?: string }[] {
