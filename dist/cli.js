@@ -3607,7 +3607,6 @@ function trainingMatrix(values, start, opts) {
  */
 const QUANTILE_FILES = { p10: 'p10.onnx', p50: 'p50.onnx', p90: 'p90.onnx' };
 const RETRAIN_HINT = 'retrain it with scripts/train-default-model.sh (or template-repo/model/train.py for your own data), or set model: default';
-const UNCALIBRATED = { alpha: 1, p10Scale: 1, p90Scale: 1 };
 function defaultModelDir() {
     return join(actionRoot(), 'models/default');
 }
@@ -3639,18 +3638,13 @@ class OnnxForecaster {
         const rows = buildFeatureRows(input);
         const level = rollingLevel(input);
         const [p10, p50, p90] = await Promise.all(['p10', 'p50', 'p90'].map(q => this.predictRatios(q, rows)));
-        const { alpha, p10Scale, p90Scale } = this.metadata.calibration ?? UNCALIBRATED;
         const out = { start: input.origin, stepMs: HOUR_MS$1, p10: [], p50: [], p90: [], model: this.id };
         for (let h = 0; h < rows.length; h++) {
-            const center = alpha * p50[h];
-            // quantile models are trained separately, so they can cross: a crossed edge counts as zero
-            // width, which keeps P10 ≤ P50 ≤ P90 (and ≥ 0 after the clamp)
-            const lower = center - p10Scale * Math.max(0, p50[h] - p10[h]);
-            const upper = center + p90Scale * Math.max(0, p90[h] - p50[h]);
-            const mid = Math.max(0, fromPrediction(center, level, rows[h]));
+            // quantile models are trained separately, so they can cross: restore P10 ≤ P50 ≤ P90 ≥ 0
+            const mid = Math.max(0, fromPrediction(p50[h], level, rows[h]));
             out.p50.push(mid);
-            out.p10.push(Math.max(0, Math.min(fromPrediction(lower, level, rows[h]), mid)));
-            out.p90.push(Math.max(fromPrediction(upper, level, rows[h]), mid));
+            out.p10.push(Math.max(0, Math.min(fromPrediction(p10[h], level, rows[h]), mid)));
+            out.p90.push(Math.max(fromPrediction(p90[h], level, rows[h]), mid));
         }
         return out;
     }
@@ -3698,9 +3692,6 @@ function readMetadata(dir) {
     need(Array.isArray(m.featureNames) && m.featureNames.every(n => typeof n === 'string'), 'featureNames', 'a list of names');
     need(Number.isInteger(m.horizon) && m.horizon > 0, 'horizon', 'a positive integer horizon');
     need(typeof m.files === 'object' && m.files !== null, 'files', 'a map of file name to sha256');
-    const c = m.calibration;
-    need(c === undefined ||
-        (typeof c === 'object' && c !== null && [c.alpha, c.p10Scale, c.p90Scale].every(v => Number.isFinite(v) && v >= 0)), 'calibration', 'calibration {alpha, p10Scale, p90Scale} of non-negative numbers');
     return m;
 }
 function checkCompatible(meta, file) {
@@ -22251,6 +22242,21 @@ function jmeterArgs(paths, props = {}) {
 function isProgressLine(line) {
     return /^summary [+=]\s/.test(line.trim());
 }
+/**
+ * The files a run writes under outDir, removed first: JMeter appends to an existing JTL and log,
+ * and refuses to write a dashboard into a non-empty directory.
+ */
+function freshRunOutputs(outDirArg, dashboard) {
+    const outDir = resolve$1(outDirArg);
+    mkdirSync(outDir, { recursive: true });
+    const jtl = join(outDir, 'results.jtl');
+    const jmeterLog = join(outDir, 'jmeter.log');
+    const dashboardDir = dashboard ? join(outDir, 'dashboard') : undefined;
+    for (const f of [jtl, jmeterLog, dashboardDir])
+        if (f)
+            rmSync(f, { recursive: true, force: true });
+    return { outDir, jtl, jmeterLog, dashboardDir };
+}
 
 /** How long (ms) a stopped JMeter gets to flush its JTL before it is killed. */
 const STOP_GRACE_MS = 30_000;
@@ -22381,14 +22387,7 @@ async function runJmeterLocal(opts) {
     const jmx = resolve$1(opts.jmx);
     if (!existsSync(jmx))
         throw new PeakcastError('test plan not found', { file: jmx });
-    const outDir = resolve$1(opts.outDir);
-    mkdirSync(outDir, { recursive: true });
-    const jtl = join(outDir, 'results.jtl');
-    const jmeterLog = join(outDir, 'jmeter.log');
-    const dashboardDir = opts.dashboard ? join(outDir, 'dashboard') : undefined;
-    for (const f of [jtl, jmeterLog, dashboardDir])
-        if (f)
-            rmSync(f, { recursive: true, force: true });
+    const { outDir, jtl, jmeterLog, dashboardDir } = freshRunOutputs(opts.outDir, opts.dashboard);
     const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
     const heap = opts.heap ? [`-Xms${opts.heap}`, `-Xmx${opts.heap}`] : [];
     const args = [...heap, '-Djava.awt.headless=true', '-jar', launcher, ...jmeterArgs({ jmx, jtl, log: jmeterLog, dashboardDir }, opts.props)];
@@ -23093,6 +23092,12 @@ function requirePlaceholders(template, names, queryName, source) {
         throw new PeakcastError(`${source}: query "${queryName}" lacks ${missing.map(n => `{${n}}`).join(' and ')}`, { field: `telemetry.queries.${queryName}` }, 'the connector fills in the time window; keep the placeholders in the query');
     }
 }
+function describeQuery(ref) {
+    return `${ref.source} query "${ref.name}"`;
+}
+function queryError(ref, why, hint) {
+    return new PeakcastError(`${describeQuery(ref)} failed: ${why} — ${ref.language}: ${ref.text}`, { field: `telemetry.queries.${ref.name}` }, hint);
+}
 
 /**
  * One way for the telemetry connectors (New Relic, Prometheus, Splunk) to call an HTTP API:
@@ -23229,7 +23234,7 @@ async function fetchNewRelic(cfg, ctx) {
     for (const metric of Object.keys(queries)) {
         for (const chunk of chunks) {
             const nrql = fillTemplate(queries[metric], nrqlValues(cfg, chunk), metric, source);
-            const ref = { source, name: metric, nrql };
+            const ref = { source, name: metric, language: 'NRQL', text: nrql };
             mergeRows(points, metric, await runNrql(client, ref), chunk, ref);
         }
     }
@@ -23250,24 +23255,24 @@ function nrqlValues(cfg, chunk) {
 }
 /** Runs one NRQL query, following the async form until it completes. */
 async function runNrql(client, ref) {
-    let answer = await graphql$1(client, ref, NRQL_QUERY, { accountId: client.accountId, nrql: ref.nrql }, 'nrql');
+    let answer = await graphql$1(client, ref, NRQL_QUERY, { accountId: client.accountId, nrql: ref.text }, 'nrql');
     const started = Date.now();
     while (answer.queryProgress && answer.queryProgress.completed === false) {
         const p = answer.queryProgress;
         const deadline = p.retryDeadline ?? started + 10 * 60_000;
         if (!p.queryId)
-            throw queryError$2(ref, 'an unfinished async query came back without a queryId');
+            throw queryError(ref, 'an unfinished async query came back without a queryId');
         if (Date.now() > deadline)
-            throw queryError$2(ref, 'the async query did not finish before its retry deadline', 'narrow the query or try again later');
+            throw queryError(ref, 'the async query did not finish before its retry deadline', 'narrow the query or try again later');
         await new Promise(r => setTimeout(r, Math.min(Math.max(p.retryAfter ?? 1, 0), 30) * 1000));
         answer = await graphql$1(client, ref, NRQL_PROGRESS, { accountId: client.accountId, queryId: p.queryId }, 'nrqlQueryProgress');
     }
     if (!Array.isArray(answer.results))
-        throw queryError$2(ref, 'the answer has no results');
+        throw queryError(ref, 'the answer has no results');
     return answer.results;
 }
 async function graphql$1(client, ref, query, variables, field) {
-    const what = describe$2(ref);
+    const what = describeQuery(ref);
     const call = { what, log: client.ctx.log, settings: httpSettings(client.ctx.env), secrets: [client.apiKey] };
     const res = await fetchWithRetry(client.url, {
         method: 'POST',
@@ -23286,23 +23291,17 @@ async function graphql$1(client, ref, query, variables, field) {
         body = (await res.json());
     }
     catch {
-        throw queryError$2(ref, 'NerdGraph answered with text that is not JSON');
+        throw queryError(ref, 'NerdGraph answered with text that is not JSON');
     }
     if (body.errors && body.errors.length > 0) {
         const messages = body.errors.map(e => redact$1(e.message ?? 'unknown error', call.secrets));
         const auth = body.errors.some(e => /UNAUTHORIZED|FORBIDDEN|ACCESS_DENIED/i.test(e.extensions?.errorClass ?? ''));
-        throw queryError$2(ref, messages.join('; '), auth ? 'check the API key and that it can query this accountId' : 'fix the NRQL in peakcast.yaml telemetry.queries (or remove it to use the default)');
+        throw queryError(ref, messages.join('; '), auth ? 'check the API key and that it can query this accountId' : 'fix the NRQL in peakcast.yaml telemetry.queries (or remove it to use the default)');
     }
     const answer = body.data?.actor?.account?.[field];
     if (!answer)
-        throw queryError$2(ref, `the answer has no data.actor.account.${field}`, 'check the accountId');
+        throw queryError(ref, `the answer has no data.actor.account.${field}`, 'check the accountId');
     return answer;
-}
-function describe$2(ref) {
-    return `${ref.source} query "${ref.name}"`;
-}
-function queryError$2(ref, why, hint) {
-    return new PeakcastError(`${describe$2(ref)} failed: ${why} — NRQL: ${ref.nrql}`, { field: `telemetry.queries.${ref.name}` }, hint);
 }
 /**
  * Folds one query's TIMESERIES rows into the points: a row names its hour (beginTimeSeconds)
@@ -23312,11 +23311,11 @@ function queryError$2(ref, why, hint) {
 function mergeRows(points, metric, rows, chunk, ref) {
     for (const row of rows) {
         if (typeof row.beginTimeSeconds !== 'number' || typeof row.endTimeSeconds !== 'number') {
-            throw queryError$2(ref, 'rows have no beginTimeSeconds: the query is not a TIMESERIES query', 'end it with TIMESERIES 1 hour SINCE {from} UNTIL {to}');
+            throw queryError(ref, 'rows have no beginTimeSeconds: the query is not a TIMESERIES query', 'end it with TIMESERIES 1 hour SINCE {from} UNTIL {to}');
         }
         const stepS = row.endTimeSeconds - row.beginTimeSeconds;
         if (stepS !== HOUR_MS$1 / 1000) {
-            throw queryError$2(ref, `buckets are ${stepS} s long`, 'use TIMESERIES 1 hour');
+            throw queryError(ref, `buckets are ${stepS} s long`, 'use TIMESERIES 1 hour');
         }
         const t = row.beginTimeSeconds * 1000;
         if (t < chunk.from || t >= chunk.to)
@@ -23370,7 +23369,7 @@ function valueOf(row, facet, ref) {
         }
     }
     if (values.length !== 1) {
-        throw queryError$2(ref, `rows carry ${values.length} values (${values.map(v => v[0]).join(', ') || 'none'})`, 'select exactly one aggregate per query');
+        throw queryError(ref, `rows carry ${values.length} values (${values.map(v => v[0]).join(', ') || 'none'})`, 'select exactly one aggregate per query');
     }
     return values[0][1];
 }
@@ -23406,8 +23405,8 @@ async function fetchPrometheus(cfg, ctx) {
     for (const metric of Object.keys(queries)) {
         const promql = fillTemplate(queries[metric], { service }, metric, source);
         for (const chunk of chunks) {
-            const ref = { source, name: metric, promql };
-            const series = await queryRange(url, headers, ref, chunk, { what: describe$1(ref), log: ctx.log, settings: httpSettings(ctx.env), secrets });
+            const ref = { source, name: metric, language: 'PromQL', text: promql };
+            const series = await queryRange(url, headers, ref, chunk, { what: describeQuery(ref), log: ctx.log, settings: httpSettings(ctx.env), secrets });
             mergeSeries(points, metric, series, chunk, ref);
         }
     }
@@ -23430,16 +23429,10 @@ function authHeaders(cfg, ctx, source) {
     ctx.log.secret(basic);
     return { headers: { Authorization: `Basic ${basic}` }, secrets: [basic, password, user] };
 }
-function describe$1(ref) {
-    return `${ref.source} query "${ref.name}"`;
-}
-function queryError$1(ref, why, hint) {
-    return new PeakcastError(`${describe$1(ref)} failed: ${why} — PromQL: ${ref.promql}`, { field: `telemetry.queries.${ref.name}` }, hint);
-}
 /** One query_range call: evaluations at the end of each hour of the chunk. */
 async function queryRange(url, auth, ref, chunk, call) {
     const form = new URLSearchParams({
-        query: ref.promql,
+        query: ref.text,
         start: String((chunk.from + HOUR_MS$1) / 1000),
         end: String(chunk.to / 1000),
         step: String(HOUR_MS$1 / 1000)
@@ -23456,10 +23449,10 @@ async function queryRange(url, auth, ref, chunk, call) {
     if (!res.ok || body?.status !== 'success') {
         if (body?.status === 'error') {
             const auth401 = res.status === 401 || res.status === 403;
-            throw queryError$1(ref, `${body.errorType ?? 'error'}: ${redact$1(body.error ?? '', call.secrets)}`, auth401 ? 'check the credentials' : 'fix the PromQL in peakcast.yaml telemetry.queries (or remove it to use the default)');
+            throw queryError(ref, `${body.errorType ?? 'error'}: ${redact$1(body.error ?? '', call.secrets)}`, auth401 ? 'check the credentials' : 'fix the PromQL in peakcast.yaml telemetry.queries (or remove it to use the default)');
         }
         throw await httpError(new Response(text, { status: res.status }), {
-            what: `${call.what} (PromQL: ${ref.promql})`,
+            what: `${call.what} (PromQL: ${ref.text})`,
             secrets: call.secrets,
             authHint: 'check telemetry.auth in peakcast.yaml and the environment variables it names',
             hint: 'check telemetry.url: it must point at the Prometheus HTTP API'
@@ -23468,7 +23461,7 @@ async function queryRange(url, auth, ref, chunk, call) {
     for (const w of body.warnings ?? [])
         call.log.warn(`${call.what}: Prometheus warns: ${redact$1(w, call.secrets)}`);
     if (body.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) {
-        throw queryError$1(ref, `expected a range vector (matrix), got ${body.data?.resultType ?? 'nothing'}`, 'the query must return an instant vector per step, e.g. sum by (endpoint) (increase(x[1h]))');
+        throw queryError(ref, `expected a range vector (matrix), got ${body.data?.resultType ?? 'nothing'}`, 'the query must return an instant vector per step, e.g. sum by (endpoint) (increase(x[1h]))');
     }
     return body.data.result;
 }
@@ -23484,7 +23477,7 @@ function mergeSeries(points, metric, series, chunk, ref) {
         const key = endpoint ?? '';
         const labels = JSON.stringify(s.metric);
         if (seen.has(key)) {
-            throw queryError$1(ref, `two series for endpoint "${key}": ${seen.get(key)} and ${labels}`, 'aggregate to one series per endpoint, e.g. sum by (endpoint) (...)');
+            throw queryError(ref, `two series for endpoint "${key}": ${seen.get(key)} and ${labels}`, 'aggregate to one series per endpoint, e.g. sum by (endpoint) (...)');
         }
         seen.set(key, labels);
         for (const [ts, value] of s.values) {
@@ -23512,7 +23505,7 @@ function endpointOf(labels, ref) {
         return undefined;
     if (names.length === 1)
         return labels[names[0]];
-    throw queryError$1(ref, `a series has labels ${names.join(', ')} and no "endpoint" label`, 'aggregate with sum by (endpoint) (...), or label_replace the endpoint label');
+    throw queryError(ref, `a series has labels ${names.join(', ')} and no "endpoint" label`, 'aggregate with sum by (endpoint) (...), or label_replace the endpoint label');
 }
 /** Prometheus writes special values as "NaN", "+Inf", "-Inf". */
 function sampleValue(text) {
@@ -23537,8 +23530,8 @@ async function fetchSplunk(cfg, ctx) {
     // the REST API runs the text as given: a bare filter needs the search command in front
     if (!/^(search\b|\|)/i.test(spl))
         spl = `search ${spl}`;
-    const ref = { source, name: 'requests', spl };
-    const what = describe(ref);
+    const ref = { source, name: 'requests', language: 'SPL', text: spl };
+    const what = describeQuery(ref);
     const secrets = [token];
     const form = new URLSearchParams({
         search: spl,
@@ -23569,12 +23562,6 @@ async function fetchSplunk(cfg, ctx) {
     done();
     ctx.log.info(`${source}: ${points.length} hourly rows`);
     return points;
-}
-function describe(ref) {
-    return `${ref.source} query "${ref.name}"`;
-}
-function queryError(ref, why, hint) {
-    return new PeakcastError(`${describe(ref)} failed: ${why} — SPL: ${ref.spl}`, { field: `telemetry.queries.${ref.name}` }, hint ?? 'fix the SPL in peakcast.yaml telemetry.queries (or remove it to use the default)');
 }
 /** An error body is one JSON object {messages: [...]}; anything else has none. */
 function messagesIn(text) {
@@ -68114,14 +68101,7 @@ async function runJmeterDocker(opts) {
     await checkDockerEngine(docker);
     if (!existsSync(opts.jmxPath))
         throw new PeakcastError('test plan not found', { file: opts.jmxPath });
-    const outDir = resolve$1(opts.outDir);
-    mkdirSync(outDir, { recursive: true });
-    const jtl = join(outDir, 'results.jtl');
-    const jmeterLog = join(outDir, 'jmeter.log');
-    const dashboardDir = opts.dashboard ? join(outDir, 'dashboard') : undefined;
-    for (const f of [jtl, jmeterLog, dashboardDir])
-        if (f)
-            rmSync(f, { recursive: true, force: true });
+    const { outDir, jtl, jmeterLog, dashboardDir } = freshRunOutputs(opts.outDir, opts.dashboard);
     const containerName = `peakcast-jmeter-${process.pid}-${Date.now()}`;
     const uid = process.getuid?.();
     const gid = process.getgid?.();
