@@ -9,5 +9,6 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 120000,
-  maxWorkers: 2
+  // one suite at a time: several suites drive real JMeter runs whose rates and latencies are asserted
+  maxWorkers: 1
 }
