@@ -3,7 +3,9 @@
 #   trained on: vsaveris application-server cluster, hourly requests (MIT), 2015-03-26 → 2019-04-01
 #               (timestamps are Central European wall-clock time: Europe/Berlin)
 #   never seen: vsaveris 2019-04-01 → 2020-04-03 (hold-out year) and NAB realKnownCause/nyc_taxi (MIT)
-# Then scores the model against the 4-week seasonal mean on the unseen data (backtest.json).
+# train.py calibrates the served forecast (shrinkage towards the seasonal mean, conformal band) on
+# the newest 20 % of that training window. Then scores the model against the 4-week seasonal mean
+# on the unseen data (backtest.json).
 #   scripts/train-default-model.sh           retrain into models/default
 #   scripts/train-default-model.sh --check   retrain into a temp dir and compare with models/default
 # Training is single-threaded with a fixed seed: the same data gives byte-identical ONNX files.

@@ -29,8 +29,24 @@ export interface ModelMetadata {
   horizon: number
   /** file name → sha256 hex of its bytes */
   files: Record<string, string>
+  /** set by train.py on a validation split; absent in older models (= no shrinkage, raw band) */
+  calibration?: Calibration
   [other: string]: unknown
 }
+
+/**
+ * How the raw model outputs become the served forecast (all in target units, see toTarget):
+ * P50 = alpha × model correction (alpha < 1 shrinks towards the seasonal mean), and the band
+ * edges are the quantile models' distances from their P50, scaled to reach the coverage
+ * measured on validation rows.
+ */
+export interface Calibration {
+  alpha: number
+  p10Scale: number
+  p90Scale: number
+}
+
+const UNCALIBRATED: Calibration = { alpha: 1, p10Scale: 1, p90Scale: 1 }
 
 export function defaultModelDir(): string {
   return join(actionRoot(), 'models/default')
@@ -40,11 +56,18 @@ export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-/** The digest a model id carries: sha256 over "name sha256\n" lines of its files, sorted by name. */
-export function modelDigest(files: Record<string, string>): string {
+/**
+ * The digest a model id carries: sha256 over "name sha256\n" lines of its files, sorted by name,
+ * then a line with the calibration (it changes the forecasts, so it is part of what the id names).
+ */
+export function modelDigest(files: Record<string, string>, calibration?: Calibration): string {
   const lines = Object.keys(files)
     .sort()
     .map(name => `${name} ${files[name]}\n`)
+  if (calibration) {
+    const { alpha, p10Scale, p90Scale } = calibration
+    lines.push(`calibration ${alpha.toFixed(4)} ${p10Scale.toFixed(4)} ${p90Scale.toFixed(4)}\n`)
+  }
   return sha256Hex(lines.join(''))
 }
 
@@ -71,13 +94,18 @@ export class OnnxForecaster implements Forecaster {
     const [p10, p50, p90] = await Promise.all(
       (['p10', 'p50', 'p90'] as const).map(q => this.predictRatios(q, rows))
     )
+    const { alpha, p10Scale, p90Scale } = this.metadata.calibration ?? UNCALIBRATED
     const out: Forecast = { start: input.origin, stepMs: HOUR_MS, p10: [], p50: [], p90: [], model: this.id }
     for (let h = 0; h < rows.length; h++) {
-      // quantile models are trained separately, so they can cross: restore P10 ≤ P50 ≤ P90 ≥ 0
-      const mid = Math.max(0, fromPrediction(p50[h], level, rows[h]))
+      const center = alpha * p50[h]
+      // quantile models are trained separately, so they can cross: a crossed edge counts as zero
+      // width, which keeps P10 ≤ P50 ≤ P90 (and ≥ 0 after the clamp)
+      const lower = center - p10Scale * Math.max(0, p50[h] - p10[h])
+      const upper = center + p90Scale * Math.max(0, p90[h] - p50[h])
+      const mid = Math.max(0, fromPrediction(center, level, rows[h]))
       out.p50.push(mid)
-      out.p10.push(Math.max(0, Math.min(fromPrediction(p10[h], level, rows[h]), mid)))
-      out.p90.push(Math.max(fromPrediction(p90[h], level, rows[h]), mid))
+      out.p10.push(Math.max(0, Math.min(fromPrediction(lower, level, rows[h]), mid)))
+      out.p90.push(Math.max(fromPrediction(upper, level, rows[h]), mid))
     }
     return out
   }
@@ -122,6 +150,13 @@ function readMetadata(dir: string): ModelMetadata {
   need(Array.isArray(m.featureNames) && m.featureNames.every(n => typeof n === 'string'), 'featureNames', 'a list of names')
   need(Number.isInteger(m.horizon) && (m.horizon as number) > 0, 'horizon', 'a positive integer horizon')
   need(typeof m.files === 'object' && m.files !== null, 'files', 'a map of file name to sha256')
+  const c = m.calibration
+  need(
+    c === undefined ||
+      (typeof c === 'object' && c !== null && [c.alpha, c.p10Scale, c.p90Scale].every(v => Number.isFinite(v) && v >= 0)),
+    'calibration',
+    'calibration {alpha, p10Scale, p90Scale} of non-negative numbers'
+  )
   return m as ModelMetadata
 }
 
@@ -142,9 +177,9 @@ function checkCompatible(meta: ModelMetadata, file: string): void {
       RETRAIN_HINT
     )
   }
-  const expectedId = `xgb-peak@sha256:${modelDigest(meta.files).slice(0, 12)}`
+  const expectedId = `xgb-peak@sha256:${modelDigest(meta.files, meta.calibration).slice(0, 12)}`
   if (meta.id !== expectedId) {
-    throw new PeakcastError(`id "${meta.id}" does not match its files (expected "${expectedId}")`, { file, field: 'id' }, RETRAIN_HINT)
+    throw new PeakcastError(`id "${meta.id}" does not match its files and calibration (expected "${expectedId}")`, { file, field: 'id' }, RETRAIN_HINT)
   }
 }
 

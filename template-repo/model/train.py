@@ -37,6 +37,15 @@ PARAMS = dict(
     random_state=SEED,
 )
 ONNX_OPSET = 15
+# The newest share of the training rows (they are in origin order) is held back once to calibrate
+# the served forecast: how far to trust the model over the seasonal mean, and how wide the band is.
+VALIDATION_SHARE = 0.2
+# Shrinkage candidates: P50 = seasonal mean + alpha * model correction (alpha 0 = the seasonal mean).
+ALPHAS = [round(0.1 * i, 1) for i in range(11)]
+# Hourly coverage the calibrated band aims at on validation rows. Wider than 10/90 % because those
+# rows leave out anomalous hours (about 5 % of the training series), which real weeks contain.
+P90_TARGET = 0.93
+P10_TARGET = 0.07
 
 
 def read_matrix(path):
@@ -55,9 +64,11 @@ def sha256_file(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def model_digest(files):
+def model_digest(files, calibration):
     # same as modelDigest() in src/forecast/onnx.ts
     lines = "".join(f"{name} {files[name]}\n" for name in sorted(files))
+    c = calibration
+    lines += f"calibration {c['alpha']:.4f} {c['p10Scale']:.4f} {c['p90Scale']:.4f}\n"
     return hashlib.sha256(lines.encode()).hexdigest()
 
 
@@ -79,6 +90,55 @@ def evaluate(models, X, y):
     }
 
 
+def fit_all(X, y):
+    return {name: regressor(q).fit(X, y) for name, q in QUANTILES.items()}
+
+
+def origin_groups(horizon):
+    """Row indices per forecast origin: rows are written origin by origin, horizon 0..167 rising."""
+    starts = np.flatnonzero(np.r_[True, horizon[1:] <= horizon[:-1]])
+    return np.split(np.arange(len(horizon)), starts[1:])
+
+
+def calibrate(models, X, y, names):
+    """Fitted on validation rows the models did not train on.
+
+    alpha: the week's peak is what the workload is sized from, so alpha minimises the validation
+    error of each origin's predicted weekly peak (in level units; the level cancels in the ratio).
+    One-standard-error rule: the smallest alpha within one standard error of the best, because the
+    default model serves services unlike its training data, where the seasonal mean is the safer
+    bet and validation on the training series cannot show that.
+    Band: split-conformal scales of the quantile models' distances from their P50 that reach the
+    target coverage around the shrunk P50."""
+    p = {name: m.predict(X).astype(np.float64) for name, m in models.items()}
+    anchor = X[:, names.index("seasonal_mean_4w")].astype(np.float64)
+    actual = anchor + y
+    groups = origin_groups(X[:, names.index("horizon")])
+
+    def peak_errors(alpha):
+        forecast = anchor + alpha * p["p50"]
+        return np.array([abs(forecast[g].max() - actual[g].max()) / max(actual[g].max(), 1e-9) for g in groups])
+
+    errors = {a: peak_errors(a) for a in ALPHAS}
+    best = min(ALPHAS, key=lambda a: (float(errors[a].mean()), a))
+    bound = errors[best].mean() + errors[best].std(ddof=1) / np.sqrt(len(groups))
+    alpha = min(a for a in ALPHAS if errors[a].mean() <= bound)
+
+    mid = alpha * p["p50"]
+    up = np.maximum(p["p90"] - p["p50"], 1e-6)
+    down = np.maximum(p["p50"] - p["p10"], 1e-6)
+    # y <= mid + s * up on P90_TARGET of the rows: s is that quantile of (y - mid) / up
+    p90_scale = max(0.0, float(np.quantile((y - mid) / up, P90_TARGET)))
+    p10_scale = max(0.0, float(np.quantile((mid - y) / down, 1 - P10_TARGET)))
+    return {
+        "alpha": alpha,
+        "p10Scale": round(p10_scale, 4),
+        "p90Scale": round(p90_scale, 4),
+        "validationOrigins": len(groups),
+        "validationPeakError": {f"{a:.1f}": round(float(errors[a].mean()), 4) for a in ALPHAS},
+    }
+
+
 def train(args):
     parts = [read_matrix(p) for p in args.matrix]
     descriptions = [d for _, _, d in parts if d is not None]
@@ -92,10 +152,16 @@ def train(args):
     width = X.shape[1]
     os.makedirs(args.out, exist_ok=True)
 
-    models, files = {}, {}
-    for name, q in QUANTILES.items():
-        model = regressor(q).fit(X, y)
-        models[name] = model
+    # validation = the newest rows of the last matrix, from a whole origin on
+    names = list(descriptions[0]["featureNames"])
+    last = len(y) - len(parts[-1][1])
+    cut = last + int(len(parts[-1][1]) * (1 - VALIDATION_SHARE))
+    while cut < len(y) and X[cut, names.index("horizon")] > X[cut - 1, names.index("horizon")]:
+        cut += 1
+    calibration = calibrate(fit_all(X[:cut], y[:cut]), X[cut:], y[cut:], names)
+
+    models, files = fit_all(X, y), {}
+    for name, model in models.items():
         onx = onnxmltools.convert_xgboost(
             model, initial_types=[("input", FloatTensorType([None, width]))], target_opset=ONNX_OPSET
         )
@@ -118,12 +184,13 @@ def train(args):
     info = json.load(open(args.info)) if args.info else {}
     version, names = next(iter(versions))
     meta = {
-        "id": f"xgb-peak@sha256:{model_digest(files)[:12]}",
+        "id": f"xgb-peak@sha256:{model_digest(files, calibration)[:12]}",
         "featureVersion": version,
         "featureNames": list(names),
         "horizon": int(descriptions[0]["horizon"]),
         "files": files,
-        "intervals": "P10/P90 from separate XGBoost reg:quantileerror models; the forecaster sorts them around P50",
+        "intervals": "P10/P90 from separate XGBoost reg:quantileerror models, scaled around the shrunk P50 by calibration.p10Scale/p90Scale",
+        "calibration": calibration,
         "quantiles": {name: q for name, q in QUANTILES.items()},
         "target": "value / level - seasonal_mean_4w, level = mean of the 168 h before the origin (features.ts toTarget)",
         "trainingWindow": [

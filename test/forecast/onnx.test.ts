@@ -4,8 +4,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { FEATURE_VERSION, featureNames } from '../../src/forecast/features.js'
-import { defaultModelDir, loadOnnxForecaster, modelDigest, sha256Hex } from '../../src/forecast/onnx.js'
+import { FEATURE_VERSION, buildFeatureRows, featureNames, rollingLevel } from '../../src/forecast/features.js'
+import { defaultModelDir, loadOnnxForecaster, modelDigest, sha256Hex, type ModelMetadata } from '../../src/forecast/onnx.js'
 import { PeakcastError } from '../../src/util/errors.js'
 import { loadHourly } from '../helpers/traffic.js'
 
@@ -35,11 +35,11 @@ async function loadError(dir: string): Promise<PeakcastError> {
 describe('the shipped model', () => {
   it('is the default model directory, matches this code’s features, and its id is the digest of its files', () => {
     expect(defaultModelDir()).toBe(shipped)
-    const meta = readMeta(shipped) as { id: string; featureVersion: string; featureNames: string[]; files: Record<string, string> }
+    const meta = readMeta(shipped) as unknown as ModelMetadata
     expect(meta.featureVersion).toBe(FEATURE_VERSION)
     expect(meta.featureNames).toEqual(featureNames())
     for (const [name, sha] of Object.entries(meta.files)) expect(sha256Hex(readFileSync(join(shipped, name)))).toBe(sha)
-    expect(meta.id).toBe(`xgb-peak@sha256:${modelDigest(meta.files).slice(0, 12)}`)
+    expect(meta.id).toBe(`xgb-peak@sha256:${modelDigest(meta.files, meta.calibration).slice(0, 12)}`)
   })
 
   it('forecasts a real week with ordered, non-negative intervals that scale with the traffic', async () => {
@@ -64,6 +64,45 @@ describe('the shipped model', () => {
     const big = await model.forecast({ ...input, history: input.history.map(v => v * 8) })
     big.p50.forEach((v, h) => expect(v).toBeCloseTo(f.p50[h] * 8, 3))
     await expect(model.forecast({ ...input, horizon: 169 })).rejects.toThrow(/horizon/)
+  })
+})
+
+describe('calibration in model.json', () => {
+  it('serves P50 = seasonal mean + alpha × correction and scales each band edge from the raw quantiles', async () => {
+    const dir = copyModel()
+    const calibration = { alpha: 0.3, p10Scale: 2, p90Scale: 0.5 }
+    const meta = readMeta(dir) as unknown as ModelMetadata
+    writeMeta(dir, { ...meta, calibration, id: `xgb-peak@sha256:${modelDigest(meta.files, calibration).slice(0, 12)}` })
+    const model = await loadOnnxForecaster(dir)
+    const { start, values } = await loadHourly('nab/realKnownCause/nyc_taxi.csv')
+    const at = 24 * 7 * 12
+    const input = { history: values.slice(0, at), origin: start + at * 3_600_000, horizon: 48 }
+    const f = await model.forecast(input)
+    const rows = buildFeatureRows(input)
+    const level = rollingLevel(input)
+    const [p10, p50, p90] = await Promise.all((['p10', 'p50', 'p90'] as const).map(q => model.predictRatios(q, rows)))
+    const anchor = featureNames().indexOf('seasonal_mean_4w')
+    for (let h = 0; h < 48; h++) {
+      const seasonal = rows[h][anchor]
+      const mid = seasonal + 0.3 * p50[h]
+      expect(f.p50[h]).toBeCloseTo(Math.max(0, mid * level), 6)
+      expect(f.p90[h]).toBeCloseTo(Math.max(f.p50[h], (mid + 0.5 * Math.max(0, p90[h] - p50[h])) * level), 6)
+      expect(f.p10[h]).toBeCloseTo(Math.max(0, Math.min(f.p50[h], (mid - 2 * Math.max(0, p50[h] - p10[h])) * level)), 6)
+    }
+  })
+
+  it('is part of the id: a calibration edited without a new id is refused', async () => {
+    const dir = copyModel()
+    writeMeta(dir, { ...readMeta(dir), calibration: { alpha: 0.5, p10Scale: 1, p90Scale: 1 } })
+    expect((await loadError(dir)).place.field).toBe('id')
+  })
+
+  it('rejects a negative or missing calibration number', async () => {
+    const dir = copyModel()
+    writeMeta(dir, { ...readMeta(dir), calibration: { alpha: -1, p10Scale: 1, p90Scale: 1 } })
+    expect((await loadError(dir)).place.field).toBe('calibration')
+    writeMeta(dir, { ...readMeta(dir), calibration: { alpha: 1, p10Scale: 1 } })
+    expect((await loadError(dir)).place.field).toBe('calibration')
   })
 })
 
@@ -114,9 +153,9 @@ describe('loadOnnxForecaster refuses a model it cannot trust', () => {
     const file = join(dir, 'p50.onnx')
     const truncated = readFileSync(file).subarray(0, 200)
     writeFileSync(file, truncated)
-    const meta = readMeta(dir) as { files: Record<string, string> }
+    const meta = readMeta(dir) as unknown as ModelMetadata
     meta.files['p50.onnx'] = sha256Hex(truncated)
-    writeMeta(dir, { ...meta, id: `xgb-peak@sha256:${modelDigest(meta.files).slice(0, 12)}` })
+    writeMeta(dir, { ...meta, id: `xgb-peak@sha256:${modelDigest(meta.files, meta.calibration).slice(0, 12)}` })
     const err = await loadError(dir)
     expect(err.place.file).toBe(file)
     expect(err.message).toMatch(/onnxruntime cannot load the model/)

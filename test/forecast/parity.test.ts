@@ -49,6 +49,20 @@ describe('training recipe ↔ serving parity', () => {
     expect(meta.metrics.train.p90Coverage).toBeLessThan(0.98)
   })
 
+  it('calibrates on validation rows: alpha on the 0.1 grid, every smaller alpha worse on the weekly peak', () => {
+    const { calibration } = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'))
+    const errors = calibration.validationPeakError as Record<string, number>
+    expect(Object.keys(errors)).toHaveLength(11)
+    expect(Object.keys(errors)).toContain(calibration.alpha.toFixed(1))
+    // the one-standard-error rule takes the smallest alpha within reach of the best: all smaller ones miss it
+    for (const [a, e] of Object.entries(errors)) {
+      if (Number(a) < calibration.alpha) expect(e).toBeGreaterThan(errors[calibration.alpha.toFixed(1)])
+    }
+    expect(calibration.validationOrigins).toBeGreaterThan(0)
+    expect(calibration.p10Scale).toBeGreaterThanOrEqual(0)
+    expect(calibration.p90Scale).toBeGreaterThan(0)
+  })
+
   it('is deterministic: training again on the same matrix writes byte-identical ONNX files', () => {
     const again = join(work, 'again')
     runTrainPy(['--matrix', matrix, '--out', again])
@@ -58,6 +72,7 @@ describe('training recipe ↔ serving parity', () => {
   })
 
   it('onnxruntime and xgboost predict the same values for every row (|Δ| ≤ 1e-4)', async () => {
+    // loading also checks that train.py and onnx.ts digest files and calibration into the same id
     const forecaster = await loadOnnxForecaster(model)
     const { rows } = readCsv(matrix)
     const features = rows.map(r => Float32Array.from(r.slice(0, -1)))
