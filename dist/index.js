@@ -33541,17 +33541,25 @@ function trainingMatrix(values, start, opts) {
  */
 const QUANTILE_FILES = { p10: 'p10.onnx', p50: 'p50.onnx', p90: 'p90.onnx' };
 const RETRAIN_HINT = 'retrain it with scripts/train-default-model.sh (or template-repo/model/train.py for your own data), or set model: default';
+const UNCALIBRATED = { alpha: 1, p10Scale: 1, p90Scale: 1 };
 function defaultModelDir() {
     return join(actionRoot(), 'models/default');
 }
 function sha256Hex(bytes) {
     return createHash('sha256').update(bytes).digest('hex');
 }
-/** The digest a model id carries: sha256 over "name sha256\n" lines of its files, sorted by name. */
-function modelDigest(files) {
+/**
+ * The digest a model id carries: sha256 over "name sha256\n" lines of its files, sorted by name,
+ * then a line with the calibration (it changes the forecasts, so it is part of what the id names).
+ */
+function modelDigest(files, calibration) {
     const lines = Object.keys(files)
         .sort()
         .map(name => `${name} ${files[name]}\n`);
+    if (calibration) {
+        const { alpha, p10Scale, p90Scale } = calibration;
+        lines.push(`calibration ${alpha.toFixed(4)} ${p10Scale.toFixed(4)} ${p90Scale.toFixed(4)}\n`);
+    }
     return sha256Hex(lines.join(''));
 }
 class OnnxForecaster {
@@ -33572,13 +33580,18 @@ class OnnxForecaster {
         const rows = buildFeatureRows(input);
         const level = rollingLevel(input);
         const [p10, p50, p90] = await Promise.all(['p10', 'p50', 'p90'].map(q => this.predictRatios(q, rows)));
+        const { alpha, p10Scale, p90Scale } = this.metadata.calibration ?? UNCALIBRATED;
         const out = { start: input.origin, stepMs: HOUR_MS$1, p10: [], p50: [], p90: [], model: this.id };
         for (let h = 0; h < rows.length; h++) {
-            // quantile models are trained separately, so they can cross: restore P10 ≤ P50 ≤ P90 ≥ 0
-            const mid = Math.max(0, fromPrediction(p50[h], level, rows[h]));
+            const center = alpha * p50[h];
+            // quantile models are trained separately, so they can cross: a crossed edge counts as zero
+            // width, which keeps P10 ≤ P50 ≤ P90 (and ≥ 0 after the clamp)
+            const lower = center - p10Scale * Math.max(0, p50[h] - p10[h]);
+            const upper = center + p90Scale * Math.max(0, p90[h] - p50[h]);
+            const mid = Math.max(0, fromPrediction(center, level, rows[h]));
             out.p50.push(mid);
-            out.p10.push(Math.max(0, Math.min(fromPrediction(p10[h], level, rows[h]), mid)));
-            out.p90.push(Math.max(fromPrediction(p90[h], level, rows[h]), mid));
+            out.p10.push(Math.max(0, Math.min(fromPrediction(lower, level, rows[h]), mid)));
+            out.p90.push(Math.max(fromPrediction(upper, level, rows[h]), mid));
         }
         return out;
     }
@@ -33626,6 +33639,9 @@ function readMetadata(dir) {
     need(Array.isArray(m.featureNames) && m.featureNames.every(n => typeof n === 'string'), 'featureNames', 'a list of names');
     need(Number.isInteger(m.horizon) && m.horizon > 0, 'horizon', 'a positive integer horizon');
     need(typeof m.files === 'object' && m.files !== null, 'files', 'a map of file name to sha256');
+    const c = m.calibration;
+    need(c === undefined ||
+        (typeof c === 'object' && c !== null && [c.alpha, c.p10Scale, c.p90Scale].every(v => Number.isFinite(v) && v >= 0)), 'calibration', 'calibration {alpha, p10Scale, p90Scale} of non-negative numbers');
     return m;
 }
 function checkCompatible(meta, file) {
@@ -33637,9 +33653,9 @@ function checkCompatible(meta, file) {
         throw new PeakcastError(`model expects ${meta.featureNames.length} features [${meta.featureNames.join(', ')}], ` +
             `this peakcast computes ${expected.length} [${expected.join(', ')}]`, { file, field: 'featureNames' }, RETRAIN_HINT);
     }
-    const expectedId = `xgb-peak@sha256:${modelDigest(meta.files).slice(0, 12)}`;
+    const expectedId = `xgb-peak@sha256:${modelDigest(meta.files, meta.calibration).slice(0, 12)}`;
     if (meta.id !== expectedId) {
-        throw new PeakcastError(`id "${meta.id}" does not match its files (expected "${expectedId}")`, { file, field: 'id' }, RETRAIN_HINT);
+        throw new PeakcastError(`id "${meta.id}" does not match its files and calibration (expected "${expectedId}")`, { file, field: 'id' }, RETRAIN_HINT);
     }
 }
 function readVerified(dir, name, meta) {
