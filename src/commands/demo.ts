@@ -3,7 +3,7 @@ import { loadConfig } from '../config/load-config.js'
 import { startDemoService } from '../demo/service.js'
 import { resolveForecaster } from '../forecast/resolve.js'
 import { generatorHealth } from '../jmeter/generator-health.js'
-import { analyzeJtl } from '../jmeter/jtl.js'
+import { analyzeJtl, steadyStateStart } from '../jmeter/jtl.js'
 import { findJmeterHome, runJmeterLocal } from '../jmeter/local-runner.js'
 import { evaluateSlo, latencyHealthy } from '../slo/evaluate.js'
 import { loadSlo } from '../slo/load-slo.js'
@@ -67,8 +67,7 @@ export const demoCommand: Command = {
         log
       })
       // judge the steady state only: the ramp-up runs below target by design
-      const from = (await analyzeJtl(run.jtl)).startMs + rampUp * 1000
-      stats = await analyzeJtl(run.jtl, { targetRps: workload.test.targetRps, from })
+      stats = await analyzeJtl(run.jtl, { targetRps: workload.test.targetRps, from: await steadyStateStart(run.jtl, rampUp) })
     } finally {
       await demo.stop()
     }

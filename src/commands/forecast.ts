@@ -20,6 +20,7 @@ import { readWorkloadYaml } from '../workload/workload-yaml.js'
 import type { Command, CommandOutcome } from './command.js'
 import type { CommandContext } from './context.js'
 import { openGitHubSession, type GitHubSession } from './github-session.js'
+import { tableCell } from '../util/markdown.js'
 
 /** What one service's forecast run did. */
 interface ServiceResult {
@@ -242,7 +243,7 @@ function outcome(results: ServiceResult[], onGitHub: boolean): CommandOutcome {
   for (const r of results) {
     if (r.error || !r.plan) {
       lines.push(`${r.service}: failed: ${r.error}`)
-      summary.push(`| ${r.service} | — | — | failed: ${r.error?.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | — |`)
+      summary.push(`| ${r.service} | — | — | failed: ${tableCell(r.error ?? '')} | — |`)
       continue
     }
     const { peak, workload } = r.plan

@@ -4,6 +4,7 @@
  * table prints, so "better" never rests on a difference the reviewer cannot see.
  */
 import type { BacktestMetrics } from './backtest.js'
+import { tableCell } from '../util/markdown.js'
 
 /** One trace (telemetry file) backtested with the three forecasters. */
 export interface TraceBacktest {
@@ -98,13 +99,12 @@ const MARK: Record<Change, string> = { better: '✅ better', worse: '❌ worse',
 
 /** Markdown: one table per trace, metric rows, baseline | in use | candidate | vs in use | vs baseline. */
 export function comparisonTables(traces: readonly TraceBacktest[], c: ModelComparison, names: { current: string; candidate: string }): string {
-  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
   const out: string[] = []
   for (const t of traces) {
     out.push(
-      `#### ${cell(t.trace)} (${t.weeks} weekly origin${t.weeks === 1 ? '' : 's'})`,
+      `#### ${tableCell(t.trace)} (${t.weeks} weekly origin${t.weeks === 1 ? '' : 's'})`,
       '',
-      `| metric | seasonal baseline | in use: \`${cell(names.current)}\` | candidate: \`${cell(names.candidate)}\` | candidate vs in use | candidate vs baseline |`,
+      `| metric | seasonal baseline | in use: \`${tableCell(names.current)}\` | candidate: \`${tableCell(names.candidate)}\` | candidate vs in use | candidate vs baseline |`,
       '|---|---:|---:|---:|---|---|'
     )
     for (const r of c.rows.filter(row => row.trace === t.trace)) {

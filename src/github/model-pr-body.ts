@@ -5,6 +5,7 @@
  */
 import { comparisonTables, recommendation, type ModelComparison, type TraceBacktest } from '../forecast/compare-models.js'
 import { MAX_BODY_CHARS, truncateMarkdown } from './limits.js'
+import { tableCell } from '../util/markdown.js'
 
 /** One entry of model.json `trainingWindow` as train.py copies it from the matrix description. */
 export interface TrainingWindow {
@@ -29,7 +30,7 @@ export interface ModelPrBodyInput {
   comparison: ModelComparison
 }
 
-const cell = (v: unknown) => (v === undefined || v === null ? '–' : String(v).replace(/\|/g, '\\|').replace(/\n/g, ' '))
+const cell = (v: unknown) => (v === undefined || v === null ? '–' : tableCell(String(v)))
 
 export function renderModelPrBody(i: ModelPrBodyInput): string {
   const c = i.candidate

@@ -136,6 +136,14 @@ export async function analyzeJtl(path: string, opts: AnalyzeOptions = {}): Promi
   return analyzeJtls([path], opts)
 }
 
+/**
+ * Where a run's steady state starts: rampUpS seconds after its first sample started. A JTL is
+ * written in completion order, so the first start is known only after a full pass.
+ */
+export async function steadyStateStart(path: string, rampUpS: number): Promise<number> {
+  return (await accumulateJtl(path)).startMs + rampUpS * 1000
+}
+
 /** Exact statistics over several JTLs (shards of one run), as if they were one file. */
 export async function analyzeJtls(paths: readonly string[], opts: AnalyzeOptions = {}): Promise<RunStats> {
   const all = new JtlAccumulator()

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { PeakcastError } from '../util/errors.js'
 import { writeFileAtomic } from '../util/atomic-write.js'
-import { accumulateJtl, JtlAccumulator } from './jtl.js'
+import { accumulateJtl, JtlAccumulator, steadyStateStart } from './jtl.js'
 import type { RunStats } from './stats.js'
 
 export interface ShardMeta {
@@ -109,8 +109,7 @@ export function missingShards(shards: readonly ShardResult[]): number[] {
 export async function accumulateShards(shards: readonly ShardResult[]): Promise<JtlAccumulator> {
   const all = new JtlAccumulator()
   for (const s of shards) {
-    const start = (await accumulateJtl(s.jtl)).startMs
-    all.merge(await accumulateJtl(s.jtl, { from: start + s.meta.rampUp * 1000 }))
+    all.merge(await accumulateJtl(s.jtl, { from: await steadyStateStart(s.jtl, s.meta.rampUp) }))
   }
   return all
 }

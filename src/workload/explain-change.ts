@@ -5,6 +5,7 @@
  */
 import type { FileProblem } from './check-workload.js'
 import type { ParamChange, Workload } from './workload.js'
+import { paramCell, tableCell } from '../util/markdown.js'
 
 export interface FileReport {
   /** repository-relative path */
@@ -88,7 +89,7 @@ function fileSection(f: FileReport): string[] {
     return out
   }
   out.push('| Parameter | Old | New | Change |', '|---|---:|---:|---:|')
-  for (const c of f.changes.slice(0, MAX_ROWS)) out.push(`| \`${cell(c.path)}\` | ${value(c.old)} | ${value(c.new)} | ${percent(c.changePercent)} |`)
+  for (const c of f.changes.slice(0, MAX_ROWS)) out.push(`| \`${tableCell(c.path)}\` | ${paramCell(c.old)} | ${paramCell(c.new)} | ${percent(c.changePercent)} |`)
   if (f.changes.length > MAX_ROWS) out.push('', `… and ${f.changes.length - MAX_ROWS} more; the file diff shows all of them.`)
   if (f.kind === 'config') out.push('', 'The next forecast run regenerates the workloads from this configuration.')
   return out
@@ -140,7 +141,7 @@ function flatten(value: unknown, prefix = '', out = new Map<string, string | num
 
 function problemLine(p: FileProblem): string {
   const where = p.line !== undefined ? `${p.file}:${p.line}` : p.file
-  return `\`${code(where)}\`${p.field ? ` \`${code(p.field)}\`` : ''}: ${cell(p.message.replace(/\r?\n\s*/g, ' '))}`
+  return `\`${code(where)}\`${p.field ? ` \`${code(p.field)}\`` : ''}: ${tableCell(p.message.replace(/\r?\n\s*/g, ' '))}`
 }
 
 function percent(p: number | null): string {
@@ -149,15 +150,6 @@ function percent(p: number | null): string {
   return `${p > 0 && s !== '0.0' ? '+' : ''}${s === '-0.0' ? '0.0' : s}%`
 }
 
-function value(v: string | number | null): string {
-  if (v === null) return '—'
-  return typeof v === 'number' ? String(Number(v.toFixed(4))) : cell(v)
-}
-
-/** Keeps a value inside one Markdown table cell. */
-function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
-}
 
 /** Keeps a value inside one inline code span. */
 function code(s: string): string {
