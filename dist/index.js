@@ -51794,6 +51794,13 @@ function labelStats(label, acc, seconds) {
 async function analyzeJtl(path, opts = {}) {
     return analyzeJtls([path], opts);
 }
+/**
+ * Where a run's steady state starts: rampUpS seconds after its first sample started. A JTL is
+ * written in completion order, so the first start is known only after a full pass.
+ */
+async function steadyStateStart(path, rampUpS) {
+    return (await accumulateJtl(path)).startMs + rampUpS * 1000;
+}
 /** Exact statistics over several JTLs (shards of one run), as if they were one file. */
 async function analyzeJtls(paths, opts = {}) {
     const all = new JtlAccumulator();
@@ -52749,7 +52756,7 @@ function endpointTable(stats) {
     ];
     const row = (name, l) => `| ${name} | ${group(l.count)} | ${ms(l.p50)} | ${ms(l.p95)} | ${ms(l.p99)} | ${l.throughputRps.toFixed(1)} rps | ${(l.errorRate * 100).toFixed(2)}% |`;
     for (const l of stats.labels.slice(0, MAX_ENDPOINT_ROWS))
-        rows.push(row(cell$3(l.label), l));
+        rows.push(row(cell$1(l.label), l));
     if (stats.labels.length > MAX_ENDPOINT_ROWS) {
         rows.push(`| … ${stats.labels.length - MAX_ENDPOINT_ROWS} more endpoints in the JMeter dashboard | | | | | | |`);
     }
@@ -52764,7 +52771,7 @@ function criteriaTable(slo) {
         const name = `${c.metric}${key ? ' 🔑' : ''}${weight !== 1 ? ` ×${trim(weight)}` : ''}`;
         const limit = `\`${c.limit}\`${c.warningLimit ? ` (warn \`${c.warningLimit}\`)` : ''}`;
         const actual = c.actual === null ? '—' : formatMetricValue(unit, c.actual);
-        rows.push(`| ${ICON[c.status]} | ${name} | ${c.endpoint === null ? 'overall' : cell$3(c.endpoint)} | ${actual} | ${cell$3(limit)} | ${resultCell(c)} |`);
+        rows.push(`| ${ICON[c.status]} | ${name} | ${c.endpoint === null ? 'overall' : cell$1(c.endpoint)} | ${actual} | ${cell$1(limit)} | ${resultCell(c)} |`);
     }
     if (all.length > MAX_CRITERIA_ROWS)
         rows.push(`| | … ${all.length - MAX_CRITERIA_ROWS} more checks | | | | |`);
@@ -52804,7 +52811,7 @@ function mdText(s) {
         .replace(/([\\`*[\]|~])/g, '\\$1')
         .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_'); // intraword "_" (latency_ms) is never emphasis
 }
-function cell$3(s) {
+function cell$1(s) {
     // code spans keep their text literal; only the table's own separator needs escaping
     return s.startsWith('`') ? s.replace(/\|/g, '\\|') : mdText(s);
 }
@@ -56283,8 +56290,7 @@ const demoCommand = {
                 log
             });
             // judge the steady state only: the ramp-up runs below target by design
-            const from = (await analyzeJtl(run.jtl)).startMs + rampUp * 1000;
-            stats = await analyzeJtl(run.jtl, { targetRps: workload.test.targetRps, from });
+            stats = await analyzeJtl(run.jtl, { targetRps: workload.test.targetRps, from: await steadyStateStart(run.jtl, rampUp) });
         }
         finally {
             await demo.stop();
@@ -56531,6 +56537,17 @@ function chunk$1(items, size) {
     return out;
 }
 
+/** Keeps text inside one Markdown table cell: pipes escaped, line breaks folded to spaces. */
+function tableCell(s) {
+    return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+/** A parameter value (ParamChange old/new) in a table cell: "—" when absent, at most 4 decimals. */
+function paramCell(v) {
+    if (v === null)
+        return '—';
+    return typeof v === 'number' ? String(Number(v.toFixed(4))) : tableCell(v);
+}
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** the chart plots the peak of each 6-hour bucket: enough shape, few enough points to stay readable */
@@ -56552,7 +56569,7 @@ function renderForecastPrBody(input) {
 function render(input, anomalies, chart, rows) {
     const out = [];
     const { peak } = input;
-    out.push(`## Peakcast forecast: ${cell$2(input.service)}`, '');
+    out.push(`## Peakcast forecast: ${tableCell(input.service)}`, '');
     out.push(`Next week's peak: **${peak.day} ${peak.hour}** at **${rps(peak.rps.p50)} rps** (P50), **${rps(peak.rps.p90)} rps** (P90); ` +
         `last week's actual peak was ${rps(input.lastWeekPeakRps)} rps (P90 ${percent$2(change$1(input.lastWeekPeakRps, peak.rps.p90))}).`, '');
     for (const w of input.warnings ?? [])
@@ -56563,7 +56580,7 @@ function render(input, anomalies, chart, rows) {
     else {
         out.push('| Parameter | Old | New | Change | Why |', '|---|---:|---:|---:|---|');
         for (const c of input.changes.slice(0, rows)) {
-            out.push(`| \`${cell$2(c.path)}\` | ${value$1(c.old)} | ${value$1(c.new)} | ${c.changePercent === null ? '—' : percent$2(c.changePercent)} | ${cell$2(c.why)} |`);
+            out.push(`| \`${tableCell(c.path)}\` | ${paramCell(c.old)} | ${paramCell(c.new)} | ${c.changePercent === null ? '—' : percent$2(c.changePercent)} | ${tableCell(c.why)} |`);
         }
         if (input.changes.length > rows)
             out.push('', `… and ${input.changes.length - rows} more changes (body size limit); the file diff shows all of them.`);
@@ -56580,12 +56597,12 @@ function render(input, anomalies, chart, rows) {
     if (anomalies.length === 0)
         out.push('None detected.');
     for (const a of anomalies.slice(0, rows)) {
-        out.push(`- ${stamp(a.from)} → ${stamp(a.to)} (${((a.to - a.from) / HOUR).toFixed(0)} h): ${a.kind}${a.endpoint ? ` on \`${cell$2(a.endpoint)}\`` : ''}`);
+        out.push(`- ${stamp(a.from)} → ${stamp(a.to)} (${((a.to - a.from) / HOUR).toFixed(0)} h): ${a.kind}${a.endpoint ? ` on \`${tableCell(a.endpoint)}\`` : ''}`);
     }
     if (anomalies.length > rows)
         out.push(`- … and ${anomalies.length - rows} more`);
     out.push('');
-    out.push('---', `Model \`${cell$2(input.model)}\` · data window ${input.window.from} → ${input.window.to} · generated by Peakcast; edit peakcast.yaml, not the workload files.`, '');
+    out.push('---', `Model \`${tableCell(input.model)}\` · data window ${input.window.from} → ${input.window.to} · generated by Peakcast; edit peakcast.yaml, not the workload files.`, '');
     return out.join('\n');
 }
 /** One row per forecast day: the hour of the highest P50, and the same weekday's actual peak a week earlier. */
@@ -56656,15 +56673,6 @@ function percent$2(p) {
 }
 function rps(x) {
     return x.toFixed(1);
-}
-function value$1(v) {
-    if (v === null)
-        return '—';
-    return typeof v === 'number' ? String(Number(v.toFixed(4))) : cell$2(v);
-}
-/** Keeps a value inside one Markdown table cell. */
-function cell$2(s) {
-    return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 function stamp(t) {
     return `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')}Z`;
@@ -57006,7 +57014,7 @@ function fileSection(f) {
     }
     out.push('| Parameter | Old | New | Change |', '|---|---:|---:|---:|');
     for (const c of f.changes.slice(0, MAX_ROWS))
-        out.push(`| \`${cell$1(c.path)}\` | ${value(c.old)} | ${value(c.new)} | ${percent(c.changePercent)} |`);
+        out.push(`| \`${tableCell(c.path)}\` | ${paramCell(c.old)} | ${paramCell(c.new)} | ${percent(c.changePercent)} |`);
     if (f.changes.length > MAX_ROWS)
         out.push('', `… and ${f.changes.length - MAX_ROWS} more; the file diff shows all of them.`);
     if (f.kind === 'config')
@@ -57064,22 +57072,13 @@ function flatten(value, prefix = '', out = new Map()) {
 }
 function problemLine$1(p) {
     const where = p.line !== undefined ? `${p.file}:${p.line}` : p.file;
-    return `\`${code(where)}\`${p.field ? ` \`${code(p.field)}\`` : ''}: ${cell$1(p.message.replace(/\r?\n\s*/g, ' '))}`;
+    return `\`${code(where)}\`${p.field ? ` \`${code(p.field)}\`` : ''}: ${tableCell(p.message.replace(/\r?\n\s*/g, ' '))}`;
 }
 function percent(p) {
     if (p === null)
         return '—';
     const s = p.toFixed(1);
     return `${p > 0 && s !== '0.0' ? '+' : ''}${s === '-0.0' ? '0.0' : s}%`;
-}
-function value(v) {
-    if (v === null)
-        return '—';
-    return typeof v === 'number' ? String(Number(v.toFixed(4))) : cell$1(v);
-}
-/** Keeps a value inside one Markdown table cell. */
-function cell$1(s) {
-    return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 /** Keeps a value inside one inline code span. */
 function code(s) {
@@ -67658,7 +67657,7 @@ function outcome(results, onGitHub) {
     for (const r of results) {
         if (r.error || !r.plan) {
             lines.push(`${r.service}: failed: ${r.error}`);
-            summary.push(`| ${r.service} | — | — | failed: ${r.error?.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | — |`);
+            summary.push(`| ${r.service} | — | — | failed: ${tableCell(r.error ?? '')} | — |`);
             continue;
         }
         const { peak, workload } = r.plan;
@@ -67769,8 +67768,7 @@ function missingShards(shards) {
 async function accumulateShards(shards) {
     const all = new JtlAccumulator();
     for (const s of shards) {
-        const start = (await accumulateJtl(s.jtl)).startMs;
-        all.merge(await accumulateJtl(s.jtl, { from: start + s.meta.rampUp * 1000 }));
+        all.merge(await accumulateJtl(s.jtl, { from: await steadyStateStart(s.jtl, s.meta.rampUp) }));
     }
     return all;
 }
@@ -68525,10 +68523,9 @@ function compareModels(traces) {
 const MARK = { better: '✅ better', worse: '❌ worse', same: '= same' };
 /** Markdown: one table per trace, metric rows, baseline | in use | candidate | vs in use | vs baseline. */
 function comparisonTables(traces, c, names) {
-    const cell = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
     const out = [];
     for (const t of traces) {
-        out.push(`#### ${cell(t.trace)} (${t.weeks} weekly origin${t.weeks === 1 ? '' : 's'})`, '', `| metric | seasonal baseline | in use: \`${cell(names.current)}\` | candidate: \`${cell(names.candidate)}\` | candidate vs in use | candidate vs baseline |`, '|---|---:|---:|---:|---|---|');
+        out.push(`#### ${tableCell(t.trace)} (${t.weeks} weekly origin${t.weeks === 1 ? '' : 's'})`, '', `| metric | seasonal baseline | in use: \`${tableCell(names.current)}\` | candidate: \`${tableCell(names.candidate)}\` | candidate vs in use | candidate vs baseline |`, '|---|---:|---:|---:|---|---|');
         for (const r of c.rows.filter(row => row.trace === t.trace)) {
             out.push(`| ${r.label} | ${r.baseline} | ${r.current} | ${r.candidate} | ${MARK[r.vsCurrent]} | ${MARK[r.vsBaseline]} |`);
         }
@@ -68557,7 +68554,7 @@ function recommendation(c) {
  * the recommendation first, then the candidate's identity and training window, then the
  * backtest tables against the model in use and the seasonal baseline.
  */
-const cell = (v) => (v === undefined || v === null ? '–' : String(v).replace(/\|/g, '\\|').replace(/\n/g, ' '));
+const cell = (v) => (v === undefined || v === null ? '–' : tableCell(String(v)));
 function renderModelPrBody(i) {
     const c = i.candidate;
     const lines = [
