@@ -13,6 +13,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } f
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeFileAtomic } from '../src/util/atomic-write.js'
+import { mulberry32 } from '../src/util/random.js'
 
 export const HEADER =
   'timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect'
@@ -61,22 +62,10 @@ const TC_LABEL = 'TC checkout flow'
 const BASE_MS = 1_767_225_600_000 // 2026-01-01T00:00:00Z
 const RATE_PER_MS = 2 // 2,000 samples per second
 
-/** mulberry32: small, fast, and the same stream on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Writes `rows` sample rows (plus TC rows) to `path`; returns the exact statistics. */
 export function makeJtl(path: string, rows: number, seed = 42): ExactStats {
   mkdirSync(dirname(path), { recursive: true })
-  const rand = rng(seed)
+  const rand = mulberry32(seed)
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
   const values = LABELS.map(() => new Growable())
   const inOrder = new Growable()

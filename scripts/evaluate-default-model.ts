@@ -1,6 +1,7 @@
 /**
  * Scores a model directory against the plain 4-week seasonal mean on the data the default model
- * never saw (see scripts/train-default-model.sh): the vsaveris hold-out year and NAB nyc_taxi.
+ * never saw (see scripts/train-default-model.sh): the vsaveris hold-out year and NAB nyc_taxi,
+ * with the paired-bootstrap interval of each difference and the hindsight peak-day ceiling.
  *   npx tsx scripts/evaluate-default-model.ts [--model DIR] [--json OUT]
  */
 import { resolve } from 'node:path'
@@ -9,6 +10,8 @@ import { readTelemetryFile } from '../src/telemetry/file.js'
 import { normalize } from '../src/telemetry/normalize.js'
 import { SeasonalBaseline } from '../src/forecast/baseline.js'
 import { backtest, type BacktestMetrics } from '../src/forecast/backtest.js'
+import { differenceCell, METRICS } from '../src/forecast/compare-models.js'
+import { compareWeekScores, type MetricDifference } from '../src/forecast/significance.js'
 import { defaultModelDir, loadOnnxForecaster } from '../src/forecast/onnx.js'
 import { writeFileAtomic } from '../src/util/atomic-write.js'
 
@@ -28,14 +31,21 @@ const sets = [
 
 const model = await loadOnnxForecaster(args.model ? resolve(args.model) : defaultModelDir())
 const WEEK = 7 * 24 * 3_600_000
-const out: Record<string, Record<string, BacktestMetrics>> = {}
+type Scores = BacktestMetrics | Record<string, MetricDifference> | number
+const out: Record<string, Record<string, Scores>> = {}
 for (const s of sets) {
   const points = await readTelemetryFile(s.file, { timezone: s.timezone })
   const { series } = normalize(points, { service: s.name, source: s.file })
   // origins start at the first Monday on/after firstOrigin, and at least 5 weeks in
   const warmupWeeks = Math.max(5, Math.ceil((s.firstOrigin - series.start) / WEEK))
   const r = await backtest(series.total.requests, series.start, [new SeasonalBaseline(), model], { warmupWeeks })
-  out[s.name] = Object.fromEntries(r.forecasters.map(f => [f.id, f.metrics]))
+  const [baseline, onnx] = r.forecasters
+  const diff = compareWeekScores(onnx.weekScores, baseline.weekScores, METRICS)
+  out[s.name] = {
+    ...Object.fromEntries(r.forecasters.map(f => [f.id, f.metrics])),
+    [`${onnx.id} − ${baseline.id}`]: diff,
+    peakDayHindsight: r.peakDayHindsight
+  }
   console.log(`\n${s.name}: ${r.origins.length} weekly origins`)
   console.log('model'.padEnd(34), 'peakHourMAE  peakDayAcc  peakMAPE  P90cov  bandCov  WAPE')
   for (const f of r.forecasters) {
@@ -50,5 +60,7 @@ for (const s of sets) {
       m.wape.toFixed(2).padStart(5)
     )
   }
+  for (const m of METRICS) console.log(`  ${m.label.padEnd(30)} ${differenceCell(diff[m.key], m.digits)}`)
+  console.log(`  peak day in hindsight: ${(100 * r.peakDayHindsight).toFixed(1)} % of weeks on the most frequent weekday`)
 }
 if (args.json) writeFileAtomic(resolve(args.json), `${JSON.stringify(out, null, 2)}\n`)

@@ -3,7 +3,9 @@ import { readTelemetryFile } from '../telemetry/file.js'
 import { normalize } from '../telemetry/normalize.js'
 import { HOUR_MS } from '../telemetry/series.js'
 import { SeasonalBaseline } from '../forecast/baseline.js'
-import { backtest, type BacktestMetrics, type BacktestResult } from '../forecast/backtest.js'
+import { backtest, type BacktestResult } from '../forecast/backtest.js'
+import { differenceCell, METRICS, type MetricKey } from '../forecast/compare-models.js'
+import { compareWeekScores, type MetricDifference } from '../forecast/significance.js'
 import { isoUtc, utcDay } from '../forecast/calendar.js'
 import { resolveForecaster } from '../forecast/resolve.js'
 import { PeakcastError } from '../util/errors.js'
@@ -57,14 +59,11 @@ export async function backtestCommand(
   return { result, text }
 }
 
-const ROWS: { label: string; value: (m: BacktestMetrics) => string }[] = [
-  { label: 'peak hour error (h, mean per day)', value: m => m.peakHourMaeH.toFixed(2) },
-  { label: 'peak day accuracy (% of weeks)', value: m => (100 * m.peakDayAccuracy).toFixed(1) },
-  { label: 'peak rate error (MAPE %)', value: m => m.peakRateMape.toFixed(1) },
-  { label: 'P90 coverage (% of hours)', value: m => (100 * m.p90Coverage).toFixed(1) },
-  { label: 'P10–P90 coverage (% of hours)', value: m => (100 * m.bandCoverage).toFixed(1) },
-  { label: 'WAPE (%)', value: m => m.wape.toFixed(1) }
-]
+/** Each later forecaster against the first (the seasonal baseline), metric by metric. */
+function differences(r: BacktestResult): Record<MetricKey, MetricDifference>[] {
+  const [baseline, ...others] = r.forecasters
+  return others.map(f => compareWeekScores(f.weekScores, baseline.weekScores, METRICS))
+}
 
 function table(data: string, r: BacktestResult): string {
   const first = r.origins[0]
@@ -72,23 +71,47 @@ function table(data: string, r: BacktestResult): string {
   const head =
     `backtest of ${data}: ${r.origins.length} weekly origins, ${utcDay(first)} → ${utcDay(last)} ` +
     `(warm-up ${r.warmupWeeks} weeks, history ${r.historyWeeks} weeks, horizon ${r.horizon} h)`
-  const labelWidth = Math.max(...ROWS.map(row => row.label.length), 'metric'.length)
-  const widths = r.forecasters.map(f => Math.max(f.model.length, 8))
+  const diffs = differences(r)
+  const rows = [
+    ...METRICS.map(m => ({
+      label: m.label,
+      cells: [...r.forecasters.map(f => m.value(f.metrics).toFixed(m.digits)), ...diffs.map(d => differenceCell(d[m.key], m.digits))]
+    })),
+    { label: 'P10–P90 coverage (%, nominal 80)', cells: r.forecasters.map(f => (100 * f.metrics.bandCoverage).toFixed(1)) }
+  ]
+  const header = ['metric', ...r.forecasters.map(f => f.model), ...r.forecasters.slice(1).map(f => `${f.id} vs ${r.forecasters[0].id}`)]
+  const labelWidth = Math.max(...rows.map(row => row.label.length), header[0].length)
+  const widths = header.slice(1).map((h, k) => Math.max(h.length, 8, ...rows.map(row => (row.cells[k] ?? '').length)))
   const line = (label: string, cells: string[]) =>
-    [label.padEnd(labelWidth), ...cells.map((c, k) => c.padStart(widths[k]))].join('  ').trimEnd()
+    [label.padEnd(labelWidth), ...cells.map((c, k) => (k < r.forecasters.length ? c.padStart(widths[k]) : c.padEnd(widths[k])))]
+      .join('  ')
+      .trimEnd()
   return [
     head,
-    line('metric', r.forecasters.map(f => f.model)),
-    ...ROWS.map(row => line(row.label, r.forecasters.map(f => row.value(f.metrics))))
+    line(header[0], header.slice(1)),
+    ...rows.map(row => line(row.label, row.cells)),
+    '',
+    'Differences: the later model minus the first in lower-is-better units (peak-day accuracy negated, P90 coverage as',
+    'distance from 90 %), with the 99 % interval of a paired circular-block bootstrap over the weeks; only an interval',
+    'that excludes zero counts as better or worse.',
+    `Peak day in hindsight: ${(100 * r.peakDayHindsight).toFixed(1)} % of the weeks peaked on the weekday that peaked most often.`
   ].join('\n') + '\n'
 }
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4
 
 function summaryJson(data: string, r: BacktestResult) {
+  const diffs = differences(r)
+  const rounded = (d: Record<MetricKey, MetricDifference>) =>
+    Object.fromEntries(
+      Object.entries(d)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, { change: v.change, delta: round(v.delta), hi: round(v.hi), lo: round(v.lo) }])
+    )
   return {
     data,
-    forecasters: r.forecasters.map(f => ({
+    forecasters: r.forecasters.map((f, k) => ({
+      ...(k > 0 ? { differenceFromFirst: rounded(diffs[k - 1]) } : {}),
       id: f.id,
       metrics: {
         bandCoverage: round(f.metrics.bandCoverage),
@@ -104,6 +127,7 @@ function summaryJson(data: string, r: BacktestResult) {
     historyWeeks: r.historyWeeks,
     horizon: r.horizon,
     origins: { count: r.origins.length, first: isoUtc(r.origins[0]), last: isoUtc(r.origins[r.origins.length - 1]) },
+    peakDayHindsight: round(r.peakDayHindsight),
     warmupWeeks: r.warmupWeeks
   }
 }

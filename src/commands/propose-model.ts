@@ -80,7 +80,7 @@ async function proposeModel(options: OptionValues, ctx: CommandContext): Promise
     const r = await backtest(values, start, [new SeasonalBaseline(), current, candidate], { warmupWeeks })
     done()
     inUse.add(r.forecasters[1].model)
-    traces.push({ trace: basename(data), weeks: r.origins.length, baseline: r.forecasters[0].metrics, current: r.forecasters[1].metrics, candidate: r.forecasters[2].metrics })
+    traces.push({ trace: basename(data), weeks: r.origins.length, baseline: r.forecasters[0], current: r.forecasters[1], candidate: r.forecasters[2] })
   }
   const comparison = compareModels(traces)
   const current = [...inUse].sort().join(', ')

@@ -55,6 +55,8 @@ export interface ForecasterBacktest {
   /** the model string the forecasts carried (e.g. with the ONNX file's hash) */
   model: string
   metrics: BacktestMetrics
+  /** per origin, in origin order: what the metrics sum, and what paired comparisons resample */
+  weekScores: WeekScore[]
   predictions: PredictionRow[]
 }
 
@@ -64,6 +66,12 @@ export interface BacktestResult {
   horizon: number
   warmupWeeks: number
   historyWeeks: number
+  /**
+   * How predictable the peak day is at all: the share of weeks whose busiest day fell on the
+   * weekday that held the peak most often, known only in hindsight. A forecaster that names one
+   * fixed weekday cannot beat it.
+   */
+  peakDayHindsight: number
   forecasters: ForecasterBacktest[]
 }
 
@@ -72,6 +80,8 @@ export interface WeekScore {
   /** per UTC day: clock distance between predicted and actual peak hour */
   dayPeakHourErrors: number[]
   peakDayHit: boolean
+  /** UTC weekday (0 = Sunday) of the actual busiest hour */
+  actualPeakWeekday: number
   /** |predicted peak − actual peak| / actual peak (fraction) */
   peakRateError: number
   hours: number
@@ -119,6 +129,7 @@ export function scoreWeek(f: Pick<Forecast, 'start' | 'p10' | 'p50' | 'p90'>, ac
   return {
     dayPeakHourErrors,
     peakDayHit: dayOf(predictedPeak) === dayOf(observedPeak),
+    actualPeakWeekday: new Date(f.start + observedPeak * HOUR_MS).getUTCDay(),
     peakRateError: abs(f.p50[predictedPeak] - actual[observedPeak]) / actual[observedPeak],
     hours: n,
     p90Hits,
@@ -141,6 +152,13 @@ export function summarize(weeks: readonly WeekScore[]): BacktestMetrics {
     wape: (100 * sum(w => w.absError)) / sum(w => w.actualSum),
     weeks: weeks.length
   }
+}
+
+/** Share of weeks whose actual peak fell on the most frequent peak weekday; NaN without weeks. */
+export function peakDayHindsight(weeks: readonly WeekScore[]): number {
+  const count = new Array<number>(7).fill(0)
+  for (const w of weeks) count[w.actualPeakWeekday]++
+  return weeks.length > 0 ? max(...count) / weeks.length : NaN
 }
 
 /** Monday 00:00Z origins after the warm-up whose whole horizon has actual data. */
@@ -201,10 +219,12 @@ export async function backtest(
     horizon,
     warmupWeeks,
     historyWeeks,
+    peakDayHindsight: peakDayHindsight(scores[0]),
     forecasters: forecasters.map((f, k) => ({
       id: f.id,
       model: models[k],
       metrics: summarize(scores[k]),
+      weekScores: scores[k],
       predictions: rows[k]
     }))
   }

@@ -30,9 +30,10 @@ describe('backtestCommand', () => {
 
     const lines = text.trimEnd().split('\n')
     expect(lines[0]).toContain(`${origins} weekly origins`)
-    expect(lines[1].split(/\s{2,}/)).toEqual(['metric', 'seasonal-naive', 'seasonal-naive-level'])
+    expect(lines[1].split(/\s{2,}/)).toEqual(['metric', 'seasonal-naive', 'seasonal-naive-level', 'seasonal-naive-level vs seasonal-naive'])
     const coverageRow = lines.find(l => l.startsWith('P90 coverage'))!.split(/\s{2,}/)
-    expect(coverageRow.slice(1).map(Number)).toEqual(
+    expect(coverageRow[3]).toMatch(/^(✅ better|❌ worse|≈ within noise) \([−+]?\d+\.\d, 99 % CI [−+]?\d+\.\d to [−+]?\d+\.\d\)$/)
+    expect(coverageRow.slice(1, 3).map(Number)).toEqual(
       result.forecasters.map(f => Math.round(1000 * f.metrics.p90Coverage) / 10)
     )
 
@@ -64,6 +65,12 @@ describe('backtestCommand', () => {
     expect(sortedKeys(parsed)).toBe(true)
     expect(parsed.origins.count).toBe(result.origins.length)
     expect(parsed.forecasters[1].metrics.peakRateMape).toBeCloseTo(result.forecasters[1].metrics.peakRateMape, 3)
+    const mape = parsed.forecasters[1].differenceFromFirst.peakRateMape
+    expect(mape.delta).toBeCloseTo(result.forecasters[1].metrics.peakRateMape - result.forecasters[0].metrics.peakRateMape, 3)
+    expect(mape.lo).toBeLessThanOrEqual(mape.hi)
+    expect(['better', 'worse', 'same']).toContain(mape.change)
+    expect(parsed.forecasters[0].differenceFromFirst).toBeUndefined()
+    expect(parsed.peakDayHindsight).toBeCloseTo(result.peakDayHindsight, 4)
   })
 
   it('names the file when it cannot be read', async () => {

@@ -1,6 +1,7 @@
 import {
   backtest,
   circularHourDistance,
+  peakDayHindsight,
   scoreWeek,
   summarize,
   weeklyOrigins,
@@ -36,6 +37,7 @@ describe('scoreWeek and summarize', () => {
   const byHand: WeekScore = {
     dayPeakHourErrors: [2, 4], // 23 vs 1, 10 vs 14
     peakDayHit: false, // predicted Monday, actual Tuesday
+    actualPeakWeekday: 2,
     peakRateError: 10 / 60, // |50 − 60| / 60
     hours: 48,
     p90Hits: 46, // misses: hour 1 (30 > 25) and hour 38 (60 > 25)
@@ -53,6 +55,7 @@ describe('scoreWeek and summarize', () => {
     const perfect: WeekScore = {
       dayPeakHourErrors: [0, 0],
       peakDayHit: true,
+      actualPeakWeekday: 2,
       peakRateError: 0,
       hours: 48,
       p90Hits: 48,
@@ -69,6 +72,13 @@ describe('scoreWeek and summarize', () => {
     expect(m.bandCoverage).toBeCloseTo(92 / 96, 12)
     expect(m.wape).toBeCloseTo((100 * 140) / 1100, 12)
     expect(m.weeks).toBe(2)
+  })
+
+  it('peakDayHindsight is the share of weeks on the most frequent actual peak weekday', () => {
+    const on = (actualPeakWeekday: number): WeekScore => ({ ...byHand, actualPeakWeekday })
+    expect(peakDayHindsight([on(5), on(5), on(1), on(5), on(2)])).toBeCloseTo(3 / 5, 12)
+    expect(peakDayHindsight([on(0)])).toBe(1)
+    expect(peakDayHindsight([])).toBeNaN()
   })
 })
 
@@ -102,6 +112,9 @@ describe('backtest', () => {
       metrics: { peakHourMaeH: 0, peakDayAccuracy: 1, peakRateMape: 0, p90Coverage: 1, bandCoverage: 1, wape: 0, weeks: 6 }
     })
     expect(r.forecasters[0].predictions).toHaveLength(6 * 168)
+    expect(r.forecasters[0].weekScores).toHaveLength(6)
+    expect(r.forecasters[0].weekScores.every(w => w.peakDayHit)).toBe(true)
+    expect(r.peakDayHindsight).toBe(peakDayHindsight(r.forecasters[0].weekScores))
     expect(r.forecasters[0].predictions[168]).toEqual({
       origin: MONDAY + 9 * WEEK,
       timestamp: MONDAY + 9 * WEEK,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { readTelemetryFile } from '../../src/telemetry/file.js'
 import { normalize } from '../../src/telemetry/normalize.js'
+import { mulberry32 } from '../../src/util/random.js'
 
 export const HOUR = 3_600_000
 /** Monday 2026-01-05 00:00Z */
@@ -13,17 +14,8 @@ export const MONDAY = Date.UTC(2026, 0, 5)
 
 export const dataPath = (rel: string) => resolve(process.cwd(), '../shared/data', rel)
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic uniform [0, 1) generator. */
+export const rng = mulberry32
 
 /** Standard normal via Box–Muller. */
 export function gaussian(next: () => number): () => number {
