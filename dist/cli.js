@@ -2831,7 +2831,7 @@ function iso(t) {
  */
 // Module-level aliases: hot loops call these per hour, and global lookups are very slow inside
 // jest's vm sandbox (≈100× here), which made the real-data backtest tests crawl.
-const { floor: floor$4 } = Math;
+const { floor: floor$5 } = Math;
 const DAY_HOURS = 24;
 const WEEK_HOURS = 168;
 const DAY_MS = DAY_HOURS * HOUR_MS$1;
@@ -2843,7 +2843,7 @@ function mod(a, m) {
 }
 /** 0..23 */
 function hourOfDay(t) {
-    return floor$4(mod(t, DAY_MS) / HOUR_MS$1);
+    return floor$5(mod(t, DAY_MS) / HOUR_MS$1);
 }
 /** The first Monday 00:00Z at or after t. */
 function nextMondayUtc(t) {
@@ -2865,13 +2865,13 @@ function isoUtc(t) {
 
 /** Sample quantiles, exact from sorted values (linear interpolation, R type 7 / numpy default). */
 // Module-level aliases: global lookups are very slow inside jest's vm sandbox (see calendar.ts).
-const { ceil, floor: floor$3 } = Math;
+const { ceil, floor: floor$4 } = Math;
 /** q in [0, 1] of values sorted ascending; NaN when empty. */
 function quantileSorted(sorted, q) {
     if (sorted.length === 0)
         return NaN;
     const pos = (sorted.length - 1) * q;
-    const lo = floor$3(pos);
+    const lo = floor$4(pos);
     const hi = ceil(pos);
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
@@ -2893,16 +2893,16 @@ function median$2(values) {
  * percentiles. So the P10–P90 band is as wide as this model's own recent errors were.
  */
 // Module-level aliases: global lookups are very slow inside jest's vm sandbox (see calendar.ts).
-const { floor: floor$2, max: max$2, min: min$2 } = Math;
+const { floor: floor$3, max: max$2, min: min$3 } = Math;
 const isFiniteNumber$1 = Number.isFinite;
-const DEFAULTS$1 = { weeks: 4, levelAdjust: false, levelClamp: [0.5, 2], calibrationWeeks: 26 };
+const DEFAULTS$2 = { weeks: 4, levelAdjust: false, levelClamp: [0.5, 2], calibrationWeeks: 26 };
 /** Fewer ratios than this in an hour-of-day bucket: use the pooled ratios instead. */
 const MIN_BUCKET_SAMPLES = 20;
 class SeasonalBaseline {
     id;
     settings;
     constructor(options = {}) {
-        this.settings = { ...DEFAULTS$1, ...options };
+        this.settings = { ...DEFAULTS$2, ...options };
         if (!Number.isInteger(this.settings.weeks) || this.settings.weeks < 1) {
             throw new PeakcastError(`weeks must be a positive integer, got ${this.settings.weeks}`, { field: 'weeks' });
         }
@@ -2935,7 +2935,7 @@ function seasonalForecast(input, settings, model) {
     const p90 = [];
     for (let h = 0; h < horizon; h++) {
         const band = ratios(hourOfDay(origin + h * HOUR_MS$1));
-        p10.push(max$2(0, p50[h] * min$2(band.lo, 1)));
+        p10.push(max$2(0, p50[h] * min$3(band.lo, 1)));
         p90.push(p50[h] * max$2(band.hi, 1));
     }
     return { start: origin, stepMs: HOUR_MS$1, p10, p50, p90, model };
@@ -2945,7 +2945,7 @@ function seasonalPoints(values, usable, end, horizon, s) {
     const points = [];
     for (let h = 0; h < horizon; h++) {
         // the most recent same hour of week that lies in the history
-        const firstLag = floor$2(h / WEEK_HOURS) + 1;
+        const firstLag = floor$3(h / WEEK_HOURS) + 1;
         points.push(sameHourMean(values, usable, end + h, firstLag, s.weeks) ?? fallback(values, usable, end, h, s.weeks));
     }
     if (!s.levelAdjust)
@@ -2970,7 +2970,7 @@ function sameHourMean(values, usable, t, firstLag, weeks, period = WEEK_HOURS) {
 }
 /** When every same-hour-of-week value is excluded: same hour of day on recent days, else the usable mean. */
 function fallback(values, usable, end, h, weeks) {
-    const daily = sameHourMean(values, usable, end + h, floor$2(h / DAY_HOURS) + 1, weeks, DAY_HOURS);
+    const daily = sameHourMean(values, usable, end + h, floor$3(h / DAY_HOURS) + 1, weeks, DAY_HOURS);
     if (daily !== undefined)
         return daily;
     let sum = 0;
@@ -3002,7 +3002,7 @@ function levelRatio(values, usable, end, s) {
     if (typical <= 0)
         return 1;
     const [lo, hi] = s.levelClamp;
-    return min$2(hi, max$2(lo, actual / typical));
+    return min$3(hi, max$2(lo, actual / typical));
 }
 /**
  * Replays the forecaster at weekly pseudo-origins before the real one and returns, per UTC
@@ -3041,7 +3041,7 @@ function calibrationRatios(values, usable, origin, s) {
  * judged against a robust (MAD) spread of those residuals for its hour of day.
  */
 // Module-level aliases: global lookups are very slow inside jest's vm sandbox (see calendar.ts).
-const { abs: abs$1, floor: floor$1, log: log$1, max: max$1, min: min$1, round: round$2, sign } = Math;
+const { abs: abs$1, floor: floor$2, log: log$1, max: max$1, min: min$2, round: round$2, sign } = Math;
 const isFiniteNumber = Number.isFinite;
 /** MAD → standard deviation for normal data */
 const MAD_SCALE = 1.4826;
@@ -3145,7 +3145,7 @@ function smallMedian(buf, count) {
 }
 /** Robust spread of the residuals per time of day (night traffic is noisier than the afternoon). */
 function spreadByTimeOfDay(residual, start, stepMs, perDay) {
-    const slotOf = (i) => (((floor$1((start + i * stepMs) / stepMs) % perDay) + perDay) % perDay);
+    const slotOf = (i) => (((floor$2((start + i * stepMs) / stepMs) % perDay) + perDay) % perDay);
     const buckets = Array.from({ length: perDay }, () => []);
     residual.forEach((r, i) => {
         if (isFiniteNumber(r))
@@ -3167,11 +3167,11 @@ function mad(xs) {
  */
 function markLevelShifts(residual, kinds, window, shiftZ) {
     const n = residual.length;
-    const half = floor$1(window / 2);
+    const half = floor$2(window / 2);
     const buf = [];
     const smooth = residual.map((_, i) => {
         let count = 0;
-        for (let j = max$1(0, i - half); j < min$1(n, i + half + 1); j++) {
+        for (let j = max$1(0, i - half); j < min$2(n, i + half + 1); j++) {
             if (isFiniteNumber(residual[j]))
                 buf[count++] = residual[j];
         }
@@ -3198,7 +3198,7 @@ function markFlatlines(values, expected, level, kinds, minRun) {
             j++;
         if (j - i >= minRun) {
             const e = expected.slice(i, j).filter(isFiniteNumber);
-            const lo = min$1(...e);
+            const lo = min$2(...e);
             const hi = max$1(...e);
             const mean = e.reduce((a, b) => a + b, 0) / max$1(1, e.length);
             if (e.length > 0 && mean >= BUSY_FRACTION * level && hi - lo >= FLAT_VARIATION * mean) {
@@ -3268,16 +3268,16 @@ function lastWeekPeak(history, origin) {
  * history before it (anomalies are detected on that history too, as they would be in production).
  */
 // Module-level aliases: global lookups are very slow inside jest's vm sandbox (see calendar.ts).
-const { abs, floor, max, min } = Math;
+const { abs, floor: floor$1, max, min: min$1 } = Math;
 /** Hours between two clock hours on a 24-hour dial: 23 and 1 are 2 apart. */
 function circularHourDistance(a, b) {
     const d = (((a - b) % 24) + 24) % 24;
-    return min(d, 24 - d);
+    return min$1(d, 24 - d);
 }
 /** Scores one forecast against the actual values of the same hours (actual[h] at f.start + h·1 h). */
 function scoreWeek(f, actual) {
     const n = actual.length;
-    const dayOf = (h) => floor((f.start + h * HOUR_MS$1) / DAY_MS);
+    const dayOf = (h) => floor$1((f.start + h * HOUR_MS$1) / DAY_MS);
     const dayPeakHourErrors = [];
     for (let from = 0; from < n;) {
         let to = from + 1;
@@ -3305,6 +3305,7 @@ function scoreWeek(f, actual) {
     return {
         dayPeakHourErrors,
         peakDayHit: dayOf(predictedPeak) === dayOf(observedPeak),
+        actualPeakWeekday: new Date(f.start + observedPeak * HOUR_MS$1).getUTCDay(),
         peakRateError: abs(f.p50[predictedPeak] - actual[observedPeak]) / actual[observedPeak],
         hours: n,
         p90Hits,
@@ -3326,6 +3327,13 @@ function summarize(weeks) {
         wape: (100 * sum(w => w.absError)) / sum(w => w.actualSum),
         weeks: weeks.length
     };
+}
+/** Share of weeks whose actual peak fell on the most frequent peak weekday; NaN without weeks. */
+function peakDayHindsight(weeks) {
+    const count = new Array(7).fill(0);
+    for (const w of weeks)
+        count[w.actualPeakWeekday]++;
+    return weeks.length > 0 ? max(...count) / weeks.length : NaN;
 }
 /** Monday 00:00Z origins after the warm-up whose whole horizon has actual data. */
 function weeklyOrigins(start, length, warmupWeeks, horizon) {
@@ -3374,13 +3382,181 @@ async function backtest(values, start, forecasters, opts = {}) {
         horizon,
         warmupWeeks,
         historyWeeks,
+        peakDayHindsight: peakDayHindsight(scores[0]),
         forecasters: forecasters.map((f, k) => ({
             id: f.id,
             model: models[k],
             metrics: summarize(scores[k]),
+            weekScores: scores[k],
             predictions: rows[k]
         }))
     };
+}
+
+/** mulberry32: a small seeded uniform [0, 1) generator, the same stream on every machine. */
+function mulberry32(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+/**
+ * Is one forecaster really better than another on a backtest, or did a few weeks go its way?
+ * A backtest scores each model on the same weeks, so the honest question is about the paired
+ * difference. A circular-block bootstrap over weeks answers it: resample the weeks in blocks (busy
+ * seasons and surges span consecutive weeks, so weeks are not independent), recompute both
+ * models' metrics on each resample, and read the 99 % interval of the difference. Only an
+ * interval that excludes zero counts as better or worse. Seeded, so the verdict is byte-stable.
+ */
+// Module-level aliases: global lookups are very slow inside jest's vm sandbox (see calendar.ts).
+const { floor, min } = Math;
+const DEFAULTS$1 = { resamples: 2000, blockWeeks: 4, level: 0.99, seed: 0x5eed };
+/**
+ * Week indices of one circular-block resample of n weeks: blocks may wrap from the last week to
+ * the first, so every week is drawn equally often (plain moving blocks under-draw the ends).
+ */
+function blockResample(n, block, next) {
+    const b = min(block, n);
+    const picked = [];
+    while (picked.length < n) {
+        const from = floor(next() * n);
+        for (let i = 0; i < b && picked.length < n; i++)
+            picked.push((from + i) % n);
+    }
+    return picked;
+}
+/**
+ * Paired comparison of two forecasters scored on the same weeks (same order), per metric.
+ * Fewer than two weeks cannot tell noise from signal: every change is then 'same'.
+ */
+function compareWeekScores(ours, theirs, metrics, options = {}) {
+    if (ours.length !== theirs.length) {
+        throw new Error(`paired comparison needs the same weeks: ${ours.length} vs ${theirs.length}`);
+    }
+    const o = { ...DEFAULTS$1, ...options };
+    const diff = (a, b, m) => m.badness(m.value(a)) - m.badness(m.value(b));
+    const whole = { ours: summarize(ours), theirs: summarize(theirs) };
+    const samples = metrics.map(() => new Float64Array(o.resamples));
+    const next = mulberry32(o.seed);
+    for (let r = 0; r < o.resamples && ours.length >= 2; r++) {
+        const idx = blockResample(ours.length, o.blockWeeks, next);
+        const a = summarize(idx.map(i => ours[i]));
+        const b = summarize(idx.map(i => theirs[i]));
+        metrics.forEach((m, k) => (samples[k][r] = diff(a, b, m)));
+    }
+    const tail = (1 - o.level) / 2;
+    const out = {};
+    metrics.forEach((m, k) => {
+        const delta = diff(whole.ours, whole.theirs, m);
+        if (ours.length < 2 || Number.isNaN(delta)) {
+            out[m.key] = { delta, lo: NaN, hi: NaN, change: 'same' };
+            return;
+        }
+        const sorted = samples[k].sort();
+        const lo = quantileSorted(sorted, tail);
+        const hi = quantileSorted(sorted, 1 - tail);
+        out[m.key] = { delta, lo, hi, change: hi < 0 ? 'better' : lo > 0 ? 'worse' : 'same' };
+    });
+    return out;
+}
+
+/** Keeps text inside one Markdown table cell: pipes escaped, line breaks folded to spaces. */
+function tableCell(s) {
+    return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+/** A parameter value (ParamChange old/new) in a table cell: "—" when absent, at most 4 decimals. */
+function paramCell(v) {
+    if (v === null)
+        return '—';
+    return typeof v === 'number' ? String(Number(v.toFixed(4))) : tableCell(v);
+}
+
+/** P90 coverage is judged by its distance from the nominal 90 %, not by more-is-better. */
+const NOMINAL_P90_PERCENT = 90;
+/** Values in display units (hours, percent); badness is lower-is-better in the same units. */
+const METRICS = [
+    { key: 'peakHourMaeH', label: 'peak-hour MAE (h)', digits: 2, value: m => m.peakHourMaeH, badness: v => v },
+    { key: 'peakDayAccuracy', label: 'peak-day accuracy (%)', digits: 1, value: m => 100 * m.peakDayAccuracy, badness: v => -v },
+    { key: 'peakRateMape', label: 'peak-rate MAPE (%)', digits: 1, value: m => m.peakRateMape, badness: v => v },
+    { key: 'p90Coverage', label: 'P90 coverage (%, nominal 90)', digits: 1, value: m => 100 * m.p90Coverage, badness: v => Math.abs(v - NOMINAL_P90_PERCENT) },
+    { key: 'wape', label: 'WAPE (%)', digits: 1, value: m => m.wape, badness: v => v }
+];
+const show = (spec, f) => spec.value(f.metrics).toFixed(spec.digits);
+function compareModels(traces) {
+    const rows = [];
+    for (const t of traces) {
+        const vsCurrent = compareWeekScores(t.candidate.weekScores, t.current.weekScores, METRICS);
+        const vsBaseline = compareWeekScores(t.candidate.weekScores, t.baseline.weekScores, METRICS);
+        for (const spec of METRICS) {
+            rows.push({
+                trace: t.trace,
+                metric: spec.key,
+                label: spec.label,
+                baseline: show(spec, t.baseline),
+                current: show(spec, t.current),
+                candidate: show(spec, t.candidate),
+                vsCurrent: vsCurrent[spec.key].change,
+                vsBaseline: vsBaseline[spec.key].change,
+                vsCurrentDifference: vsCurrent[spec.key],
+                vsBaselineDifference: vsBaseline[spec.key]
+            });
+        }
+    }
+    const where = (r) => `${r.label} on ${r.trace}`;
+    const better = rows.filter(r => r.vsCurrent === 'better').map(where);
+    const worse = rows.filter(r => r.vsCurrent === 'worse').map(where);
+    const verdict = better.length > 0 ? (worse.length > 0 ? 'mixed' : 'better') : worse.length > 0 ? 'worse' : 'same';
+    return { rows, verdict, better, worse, notBeatingBaseline: rows.filter(r => r.vsBaseline !== 'better').map(where) };
+}
+const MARK = { better: '✅ better', worse: '❌ worse', same: '≈ within noise' };
+/** "✅ better (−0.21, 99 % CI −0.35 to −0.05)": the change with the difference behind it, in badness units. */
+function differenceCell(d, digits) {
+    if (Number.isNaN(d.lo))
+        return MARK[d.change];
+    const zero = (0).toFixed(digits);
+    const signed = (x) => {
+        const s = x.toFixed(digits);
+        if (s === zero || s === `-${zero}`)
+            return zero;
+        return x > 0 ? `+${s}` : s.replace('-', '−');
+    };
+    return `${MARK[d.change]} (${signed(d.delta)}, 99 % CI ${signed(d.lo)} to ${signed(d.hi)})`;
+}
+/** Markdown: one table per trace, metric rows, baseline | in use | candidate | vs in use | vs baseline. */
+function comparisonTables(traces, c, names) {
+    const out = [];
+    for (const t of traces) {
+        out.push(`#### ${tableCell(t.trace)} (${t.weeks} weekly origin${t.weeks === 1 ? '' : 's'})`, '', `| metric | seasonal baseline | in use: \`${tableCell(names.current)}\` | candidate: \`${tableCell(names.candidate)}\` | candidate vs in use | candidate vs baseline |`, '|---|---:|---:|---:|---|---|');
+        for (const r of c.rows.filter(row => row.trace === t.trace)) {
+            const digits = METRICS.find(m => m.key === r.metric)?.digits ?? 2;
+            out.push(`| ${r.label} | ${r.baseline} | ${r.current} | ${r.candidate} | ${differenceCell(r.vsCurrentDifference, digits)} | ${differenceCell(r.vsBaselineDifference, digits)} |`);
+        }
+        out.push('');
+    }
+    out.push('Differences are candidate minus the other model in each metric\'s badness (lower is better: hours, percentage ' +
+        'points; peak-day accuracy negated, P90 coverage as distance from 90 %). A change counts only when the 99 % ' +
+        'interval of a paired circular-block bootstrap over the weeks (blocks of 4) excludes zero.', '');
+    return out.join('\n');
+}
+/** One paragraph a reviewer can act on. */
+function recommendation(c) {
+    const list = (xs) => xs.join('; ');
+    const baseline = c.notBeatingBaseline.length > 0 ? ` It does not beat the seasonal baseline on: ${list(c.notBeatingBaseline)}.` : ' It beats the seasonal baseline on every metric and trace.';
+    switch (c.verdict) {
+        case 'better':
+            return `**Merge**: the candidate is better than the model in use on ${list(c.better)}, and worse on nothing.${baseline}`;
+        case 'worse':
+            return `**Do not merge**: the candidate is worse than the model in use on ${list(c.worse)}, and better on nothing.${baseline}`;
+        case 'mixed':
+            return `**Review before merging**: the candidate is better on ${list(c.better)}, but worse on ${list(c.worse)}.${baseline}`;
+        case 'same':
+            return `**No gain**: the candidate scores the same as the model in use on every metric and trace.${baseline}`;
+    }
 }
 
 /**
@@ -3843,33 +4019,51 @@ async function backtestCommand(opts, ctx) {
     const text = opts.json ? `${JSON.stringify(summaryJson(opts.data, result), null, 2)}\n` : table(opts.data, result);
     return { result, text };
 }
-const ROWS = [
-    { label: 'peak hour error (h, mean per day)', value: m => m.peakHourMaeH.toFixed(2) },
-    { label: 'peak day accuracy (% of weeks)', value: m => (100 * m.peakDayAccuracy).toFixed(1) },
-    { label: 'peak rate error (MAPE %)', value: m => m.peakRateMape.toFixed(1) },
-    { label: 'P90 coverage (% of hours)', value: m => (100 * m.p90Coverage).toFixed(1) },
-    { label: 'P10–P90 coverage (% of hours)', value: m => (100 * m.bandCoverage).toFixed(1) },
-    { label: 'WAPE (%)', value: m => m.wape.toFixed(1) }
-];
+/** Each later forecaster against the first (the seasonal baseline), metric by metric. */
+function differences(r) {
+    const [baseline, ...others] = r.forecasters;
+    return others.map(f => compareWeekScores(f.weekScores, baseline.weekScores, METRICS));
+}
 function table(data, r) {
     const first = r.origins[0];
     const last = r.origins[r.origins.length - 1];
     const head = `backtest of ${data}: ${r.origins.length} weekly origins, ${utcDay(first)} → ${utcDay(last)} ` +
         `(warm-up ${r.warmupWeeks} weeks, history ${r.historyWeeks} weeks, horizon ${r.horizon} h)`;
-    const labelWidth = Math.max(...ROWS.map(row => row.label.length), 'metric'.length);
-    const widths = r.forecasters.map(f => Math.max(f.model.length, 8));
-    const line = (label, cells) => [label.padEnd(labelWidth), ...cells.map((c, k) => c.padStart(widths[k]))].join('  ').trimEnd();
+    const diffs = differences(r);
+    const rows = [
+        ...METRICS.map(m => ({
+            label: m.label,
+            cells: [...r.forecasters.map(f => m.value(f.metrics).toFixed(m.digits)), ...diffs.map(d => differenceCell(d[m.key], m.digits))]
+        })),
+        { label: 'P10–P90 coverage (%, nominal 80)', cells: r.forecasters.map(f => (100 * f.metrics.bandCoverage).toFixed(1)) }
+    ];
+    const header = ['metric', ...r.forecasters.map(f => f.model), ...r.forecasters.slice(1).map(f => `${f.id} vs ${r.forecasters[0].id}`)];
+    const labelWidth = Math.max(...rows.map(row => row.label.length), header[0].length);
+    const widths = header.slice(1).map((h, k) => Math.max(h.length, 8, ...rows.map(row => (row.cells[k] ?? '').length)));
+    const line = (label, cells) => [label.padEnd(labelWidth), ...cells.map((c, k) => (k < r.forecasters.length ? c.padStart(widths[k]) : c.padEnd(widths[k])))]
+        .join('  ')
+        .trimEnd();
     return [
         head,
-        line('metric', r.forecasters.map(f => f.model)),
-        ...ROWS.map(row => line(row.label, r.forecasters.map(f => row.value(f.metrics))))
+        line(header[0], header.slice(1)),
+        ...rows.map(row => line(row.label, row.cells)),
+        '',
+        'Differences: the later model minus the first in lower-is-better units (peak-day accuracy negated, P90 coverage as',
+        'distance from 90 %), with the 99 % interval of a paired circular-block bootstrap over the weeks; only an interval',
+        'that excludes zero counts as better or worse.',
+        `Peak day in hindsight: ${(100 * r.peakDayHindsight).toFixed(1)} % of the weeks peaked on the weekday that peaked most often.`
     ].join('\n') + '\n';
 }
 const round$1 = (x) => Math.round(x * 1e4) / 1e4;
 function summaryJson(data, r) {
+    const diffs = differences(r);
+    const rounded = (d) => Object.fromEntries(Object.entries(d)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, { change: v.change, delta: round$1(v.delta), hi: round$1(v.hi), lo: round$1(v.lo) }]));
     return {
         data,
-        forecasters: r.forecasters.map(f => ({
+        forecasters: r.forecasters.map((f, k) => ({
+            ...(k > 0 ? { differenceFromFirst: rounded(diffs[k - 1]) } : {}),
             id: f.id,
             metrics: {
                 bandCoverage: round$1(f.metrics.bandCoverage),
@@ -3885,6 +4079,7 @@ function summaryJson(data, r) {
         historyWeeks: r.historyWeeks,
         horizon: r.horizon,
         origins: { count: r.origins.length, first: isoUtc(r.origins[0]), last: isoUtc(r.origins[r.origins.length - 1]) },
+        peakDayHindsight: round$1(r.peakDayHindsight),
         warmupWeeks: r.warmupWeeks
     };
 }
@@ -26609,17 +26804,6 @@ function chunk$1(items, size) {
     return out;
 }
 
-/** Keeps text inside one Markdown table cell: pipes escaped, line breaks folded to spaces. */
-function tableCell(s) {
-    return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-/** A parameter value (ParamChange old/new) in a table cell: "—" when absent, at most 4 decimals. */
-function paramCell(v) {
-    if (v === null)
-        return '—';
-    return typeof v === 'number' ? String(Number(v.toFixed(4))) : tableCell(v);
-}
-
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** the chart plots the peak of each 6-hour bucket: enough shape, few enough points to stay readable */
@@ -26643,7 +26827,7 @@ function render(input, anomalies, chart, rows) {
     const { peak } = input;
     out.push(`## Peakcast forecast: ${tableCell(input.service)}`, '');
     out.push(`Next week's peak: **${peak.day} ${peak.hour}** at **${rps(peak.rps.p50)} rps** (P50), **${rps(peak.rps.p90)} rps** (P90); ` +
-        `last week's actual peak was ${rps(input.lastWeekPeakRps)} rps (P90 ${percent$2(change$1(input.lastWeekPeakRps, peak.rps.p90))}).`, '');
+        `last week's actual peak was ${rps(input.lastWeekPeakRps)} rps (P90 ${percent$2(change(input.lastWeekPeakRps, peak.rps.p90))}).`, '');
     for (const w of input.warnings ?? [])
         out.push(`> [!WARNING]\n> ${w.replace(/\n/g, '\n> ')}`, '');
     out.push('### Workload changes', '');
@@ -26691,7 +26875,7 @@ function dailyTable(band, history, rows) {
         const top = hours.reduce((best, h) => (h.p50 > best.p50 ? h : best));
         const before = history.filter(h => h.t >= d - 7 * DAY && h.t < d - 6 * DAY).map(h => h.rps);
         const actual = before.length ? Math.max(...before) : null;
-        lines.push(`| ${new Date(d).toISOString().slice(0, 10)} ${weekday(d)} | ${new Date(top.t).toISOString().slice(11, 16)}Z | ${rps(top.p50)} | ${rps(top.p90)} | ${actual === null ? '—' : rps(actual)} | ${actual === null ? '—' : percent$2(change$1(actual, top.p90))} |`);
+        lines.push(`| ${new Date(d).toISOString().slice(0, 10)} ${weekday(d)} | ${new Date(top.t).toISOString().slice(11, 16)}Z | ${rps(top.p50)} | ${rps(top.p90)} | ${actual === null ? '—' : rps(actual)} | ${actual === null ? '—' : percent$2(change(actual, top.p90))} |`);
     }
     return lines;
 }
@@ -26734,7 +26918,7 @@ function buckets(items, time, values) {
     }
     return [...byBucket].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
 }
-function change$1(from, to) {
+function change(from, to) {
     return from === 0 ? null : ((to - from) / from) * 100;
 }
 function percent$2(p) {
@@ -67817,74 +68001,6 @@ function createMergeResultsCommand(deps = {}) {
 }
 const mergeResultsCommand = createMergeResultsCommand();
 
-/** P90 coverage is judged by its distance from the nominal 90 %, not by more-is-better. */
-const NOMINAL_P90_PERCENT = 90;
-const METRICS = [
-    { key: 'peakHourMaeH', label: 'peak-hour MAE (h)', show: m => m.peakHourMaeH.toFixed(2), badness: v => v },
-    { key: 'peakDayAccuracy', label: 'peak-day accuracy (%)', show: m => (100 * m.peakDayAccuracy).toFixed(1), badness: v => -v },
-    { key: 'peakRateMape', label: 'peak-rate MAPE (%)', show: m => m.peakRateMape.toFixed(1), badness: v => v },
-    { key: 'p90Coverage', label: 'P90 coverage (%, nominal 90)', show: m => (100 * m.p90Coverage).toFixed(1), badness: v => Math.abs(v - NOMINAL_P90_PERCENT) },
-    { key: 'wape', label: 'WAPE (%)', show: m => m.wape.toFixed(1), badness: v => v }
-];
-function change(spec, ours, theirs) {
-    const a = spec.badness(Number(spec.show(ours)));
-    const b = spec.badness(Number(spec.show(theirs)));
-    // NaN (a metric with no weeks) never counts as an improvement
-    if (Number.isNaN(a) || Number.isNaN(b) || a === b)
-        return 'same';
-    return a < b ? 'better' : 'worse';
-}
-function compareModels(traces) {
-    const rows = [];
-    for (const t of traces) {
-        for (const spec of METRICS) {
-            rows.push({
-                trace: t.trace,
-                metric: spec.key,
-                label: spec.label,
-                baseline: spec.show(t.baseline),
-                current: spec.show(t.current),
-                candidate: spec.show(t.candidate),
-                vsCurrent: change(spec, t.candidate, t.current),
-                vsBaseline: change(spec, t.candidate, t.baseline)
-            });
-        }
-    }
-    const where = (r) => `${r.label} on ${r.trace}`;
-    const better = rows.filter(r => r.vsCurrent === 'better').map(where);
-    const worse = rows.filter(r => r.vsCurrent === 'worse').map(where);
-    const verdict = better.length > 0 ? (worse.length > 0 ? 'mixed' : 'better') : worse.length > 0 ? 'worse' : 'same';
-    return { rows, verdict, better, worse, notBeatingBaseline: rows.filter(r => r.vsBaseline !== 'better').map(where) };
-}
-const MARK = { better: '✅ better', worse: '❌ worse', same: '= same' };
-/** Markdown: one table per trace, metric rows, baseline | in use | candidate | vs in use | vs baseline. */
-function comparisonTables(traces, c, names) {
-    const out = [];
-    for (const t of traces) {
-        out.push(`#### ${tableCell(t.trace)} (${t.weeks} weekly origin${t.weeks === 1 ? '' : 's'})`, '', `| metric | seasonal baseline | in use: \`${tableCell(names.current)}\` | candidate: \`${tableCell(names.candidate)}\` | candidate vs in use | candidate vs baseline |`, '|---|---:|---:|---:|---|---|');
-        for (const r of c.rows.filter(row => row.trace === t.trace)) {
-            out.push(`| ${r.label} | ${r.baseline} | ${r.current} | ${r.candidate} | ${MARK[r.vsCurrent]} | ${MARK[r.vsBaseline]} |`);
-        }
-        out.push('');
-    }
-    return out.join('\n');
-}
-/** One paragraph a reviewer can act on. */
-function recommendation(c) {
-    const list = (xs) => xs.join('; ');
-    const baseline = c.notBeatingBaseline.length > 0 ? ` It does not beat the seasonal baseline on: ${list(c.notBeatingBaseline)}.` : ' It beats the seasonal baseline on every metric and trace.';
-    switch (c.verdict) {
-        case 'better':
-            return `**Merge**: the candidate is better than the model in use on ${list(c.better)}, and worse on nothing.${baseline}`;
-        case 'worse':
-            return `**Do not merge**: the candidate is worse than the model in use on ${list(c.worse)}, and better on nothing.${baseline}`;
-        case 'mixed':
-            return `**Review before merging**: the candidate is better on ${list(c.better)}, but worse on ${list(c.worse)}.${baseline}`;
-        case 'same':
-            return `**No gain**: the candidate scores the same as the model in use on every metric and trace.${baseline}`;
-    }
-}
-
 /**
  * The body of the retrain pull request: what a reviewer needs to accept or reject a new model —
  * the recommendation first, then the candidate's identity and training window, then the
@@ -67991,7 +68107,7 @@ async function proposeModel(options, ctx) {
         const r = await backtest(values, start, [new SeasonalBaseline(), current, candidate], { warmupWeeks });
         done();
         inUse.add(r.forecasters[1].model);
-        traces.push({ trace: basename(data), weeks: r.origins.length, baseline: r.forecasters[0].metrics, current: r.forecasters[1].metrics, candidate: r.forecasters[2].metrics });
+        traces.push({ trace: basename(data), weeks: r.origins.length, baseline: r.forecasters[0], current: r.forecasters[1], candidate: r.forecasters[2] });
     }
     const comparison = compareModels(traces);
     const current = [...inUse].sort().join(', ');
