@@ -11,7 +11,7 @@ import type { ServiceConfig } from '../config/peakcast-config.js'
 import { githubContext } from '../github/context.js'
 import { Git } from '../github/git.js'
 import { runJmeterDocker } from '../jmeter/docker-runner.js'
-import { renderJmx } from '../jmeter/jmx.js'
+import { drainSeconds, renderJmx } from '../jmeter/jmx.js'
 import { findJmeterHome, runJmeterLocal, type RunResult } from '../jmeter/local-runner.js'
 import { shardDir, writeShardMeta, type ShardResult } from '../jmeter/shard-results.js'
 import { writeFileAtomic } from '../util/atomic-write.js'
@@ -27,15 +27,13 @@ import { createReporter, newRelicTarget, REPORT_OPTIONS, reportOutcome, reportSe
 
 export type Engine = 'docker' | 'local'
 
-/** Seconds the plan pauses after the schedule so requests in flight finish (jmx.ts peakcast.drain). */
-const DRAIN_S = 10
-
 /**
- * The JMeter time limit: the schedule plus 20 %, plus 3 min for JVM start and the HTML
- * dashboard, plus 5 min for pulling the image with Docker.
+ * The JMeter time limit: the schedule and the plan's drain (jmx.ts peakcast.drain, up to 180 s
+ * with behaviour profiles) plus 20 %, plus 3 min for JVM start and the HTML dashboard, plus 5 min
+ * for pulling the image with Docker.
  */
-export function jmeterTimeoutMs(w: Pick<Workload['test'], 'rampUp' | 'duration'>, engine: Engine): number {
-  const schedule = w.rampUp + w.duration + DRAIN_S
+export function jmeterTimeoutMs(w: Pick<Workload, 'profiles' | 'test'>, engine: Engine): number {
+  const schedule = w.test.rampUp + w.test.duration + drainSeconds(w)
   return Math.ceil(schedule * 1.2 + 180 + (engine === 'docker' ? 300 : 0)) * 1000
 }
 
@@ -107,7 +105,7 @@ async function runTest(options: OptionValues, ctx: CommandContext, deps: ReportD
     const jmx = planToRun(workload, join(workloadsDir, `${service.name}.jmx`), join(outDir, 'plan'), log)
     const t = workload.test
     const props = shardProps(t.targetRps, shard, shards)
-    const run = await runEngine(engine, { jmx, outDir, props, timeoutMs: jmeterTimeoutMs(t, engine), log, signal, env: ctx.env })
+    const run = await runEngine(engine, { jmx, outDir, props, timeoutMs: jmeterTimeoutMs(workload, engine), log, signal, env: ctx.env })
     const result: ShardResult = {
       dir: outDir,
       jtl: run.jtl,

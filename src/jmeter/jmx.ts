@@ -53,7 +53,7 @@ export function renderJmx(w: Workload): string {
   checkEndpoints(w.endpoints)
   const defaults: Record<string, string> = {
     'peakcast.connectTimeoutMs': '5000',
-    'peakcast.drain': '10',
+    'peakcast.drain': String(DEFAULT_DRAIN_S),
     'peakcast.duration': int(w.test.duration, 'test.duration'),
     'peakcast.host': target.host,
     'peakcast.port': target.port,
@@ -144,10 +144,19 @@ interface SessionPlan {
   chain: ChainData
 }
 
+/** Seconds the plan pauses after its schedule (peakcast.drain): three mean session durations, 10..180 s. */
+function drainFor(durationMs: number): number {
+  return Math.min(180, Math.max(10, Math.ceil((3 * durationMs) / 1000)))
+}
+
+/** The drain the rendered plan uses by default: 10 s, or the sessions' drain when the workload has profiles. */
+export function drainSeconds(w: Pick<Workload, 'profiles' | 'test'>): number {
+  return w.profiles && w.profiles.length > 0 ? drainFor(sessionMix(w.profiles, w.test.latencyMs).durationMs) : DEFAULT_DRAIN_S
+}
+
 function sessionPlan(w: Workload, profiles: BehaviourProfile[]): SessionPlan {
   const mix = sessionMix(profiles, w.test.latencyMs)
-  const drainS = Math.min(180, Math.max(10, Math.ceil((3 * mix.durationMs) / 1000)))
-  return { requests: mix.requests.toFixed(6), drainS, chain: chainData(w.endpoints, profiles) }
+  return { requests: mix.requests.toFixed(6), drainS: drainFor(mix.durationMs), chain: chainData(w.endpoints, profiles) }
 }
 
 /**
@@ -355,6 +364,8 @@ function emptyArguments(out: Out, d: number): void {
 
 /** Fixed by default so two runs of the same plan send the same arrivals and mix. */
 const DEFAULT_SEED = '1'
+/** Drain of a plan without sessions: long enough for requests in flight (timeouts are 30 s, but the 95th percentile is what matters). */
+const DEFAULT_DRAIN_S = 10
 
 /** Golden-ratio conjugate and 1/√2: irrational steps whose multiples spread evenly over [0,1). */
 const PHI = '0.6180339887498949'

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { renderJmx } from '../../src/jmeter/jmx.js'
+import { drainSeconds, renderJmx } from '../../src/jmeter/jmx.js'
 import { PeakcastError } from '../../src/util/errors.js'
 import { TWO_PROFILES } from '../fixtures/profiles/two-profiles.js'
 import { demoWorkload } from '../helpers/jmeter.js'
@@ -149,6 +149,9 @@ describe('renderJmx with behaviour profiles', () => {
     // sessions outlive the schedule: the drain covers a few of them, at least the plain 10 s
     expect(xml).toMatch(/\$\{__P\(peakcast\.drain,(\d+)\)\}/)
     expect(Number(/\$\{__P\(peakcast\.drain,(\d+)\)\}/.exec(xml)?.[1])).toBeGreaterThanOrEqual(10)
+    // the runner's time limit reads the same drain the plan pauses for
+    expect(drainSeconds(w)).toBe(Number(/\$\{__P\(peakcast\.drain,(\d+)\)\}/.exec(xml)?.[1]))
+    expect(drainSeconds(demoWorkload('http://127.0.0.1:8080'))).toBe(10)
   })
 
   test('one walk per session, a While over its steps, think time only when another request follows', () => {
