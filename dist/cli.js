@@ -25493,7 +25493,7 @@ function renderJmx(w) {
     checkEndpoints(w.endpoints);
     const defaults = {
         'peakcast.connectTimeoutMs': '5000',
-        'peakcast.drain': '10',
+        'peakcast.drain': String(DEFAULT_DRAIN_S),
         'peakcast.duration': int(w.test.duration, 'test.duration'),
         'peakcast.host': target.host,
         'peakcast.port': target.port,
@@ -25573,10 +25573,17 @@ function renderJmx(w) {
     out(0, '</jmeterTestPlan>');
     return `${lines.join('\n')}\n`;
 }
+/** Seconds the plan pauses after its schedule (peakcast.drain): three mean session durations, 10..180 s. */
+function drainFor(durationMs) {
+    return Math.min(180, Math.max(10, Math.ceil((3 * durationMs) / 1000)));
+}
+/** The drain the rendered plan uses by default: 10 s, or the sessions' drain when the workload has profiles. */
+function drainSeconds(w) {
+    return w.profiles && w.profiles.length > 0 ? drainFor(sessionMix(w.profiles, w.test.latencyMs).durationMs) : DEFAULT_DRAIN_S;
+}
 function sessionPlan(w, profiles) {
     const mix = sessionMix(profiles, w.test.latencyMs);
-    const drainS = Math.min(180, Math.max(10, Math.ceil((3 * mix.durationMs) / 1000)));
-    return { requests: mix.requests.toFixed(6), drainS, chain: chainData(w.endpoints, profiles) };
+    return { requests: mix.requests.toFixed(6), drainS: drainFor(mix.durationMs), chain: chainData(w.endpoints, profiles) };
 }
 /**
  * The session: If (walk the chain once, into variables) { While (a request at this step) {
@@ -25761,6 +25768,8 @@ function emptyArguments(out, d) {
 }
 /** Fixed by default so two runs of the same plan send the same arrivals and mix. */
 const DEFAULT_SEED = '1';
+/** Drain of a plan without sessions: long enough for requests in flight (timeouts are 30 s, but the 95th percentile is what matters). */
+const DEFAULT_DRAIN_S = 10;
 /** Golden-ratio conjugate and 1/√2: irrational steps whose multiples spread evenly over [0,1). */
 const PHI = '0.6180339887498949';
 const SEED_STEP = '0.7071067811865476';
@@ -68297,14 +68306,13 @@ async function changedWorkloads(o) {
  * seed. With one shard it also judges and reports; with more, merge-results does that once
  * all shards have uploaded their results.
  */
-/** Seconds the plan pauses after the schedule so requests in flight finish (jmx.ts peakcast.drain). */
-const DRAIN_S = 10;
 /**
- * The JMeter time limit: the schedule plus 20 %, plus 3 min for JVM start and the HTML
- * dashboard, plus 5 min for pulling the image with Docker.
+ * The JMeter time limit: the schedule and the plan's drain (jmx.ts peakcast.drain, up to 180 s
+ * with behaviour profiles) plus 20 %, plus 3 min for JVM start and the HTML dashboard, plus 5 min
+ * for pulling the image with Docker.
  */
 function jmeterTimeoutMs(w, engine) {
-    const schedule = w.rampUp + w.duration + DRAIN_S;
+    const schedule = w.test.rampUp + w.test.duration + drainSeconds(w);
     return Math.ceil(schedule * 1.2 + 180 + (engine === 'docker' ? 300 : 0)) * 1000;
 }
 /** -J properties of shard k of n: 1/n of the rate, seed k + 1 (one shard keeps the plan's default seed 1). */
@@ -68372,7 +68380,7 @@ async function runTest(options, ctx, deps, signal) {
         const jmx = planToRun(workload, join(workloadsDir, `${service.name}.jmx`), join(outDir, 'plan'), log);
         const t = workload.test;
         const props = shardProps(t.targetRps, shard, shards);
-        const run = await runEngine(engine, { jmx, outDir, props, timeoutMs: jmeterTimeoutMs(t, engine), log, signal, env: ctx.env });
+        const run = await runEngine(engine, { jmx, outDir, props, timeoutMs: jmeterTimeoutMs(workload, engine), log, signal, env: ctx.env });
         const result = {
             dir: outDir,
             jtl: run.jtl,
