@@ -107,7 +107,7 @@ async function proposeModel(options: OptionValues, ctx: CommandContext): Promise
     return { text: `${text}; model written to ${targetAbs}`, outputs, summary }
   }
   const { gh, octokit, git } = session
-  const title = `peakcast: retrained model ${meta.id} (${comparison.verdict === 'same' ? 'no change in scores' : `${comparison.verdict} than ${current}`})`
+  const title = `peakcast: retrained model ${meta.id} (${comparison.verdict === 'same' ? 'no significant change' : `${comparison.verdict} than ${current}`})`
   const pull = await createOrUpdatePullRequest({
     octokit,
     git,

@@ -69,7 +69,7 @@ export interface ModelComparison {
   /** "metric on trace" where the candidate beats / loses to the model in use */
   better: string[]
   worse: string[]
-  /** "metric on trace" where the candidate does not beat the seasonal baseline */
+  /** "metric on trace" where the candidate is not significantly better than the seasonal baseline */
   notBeatingBaseline: string[]
 }
 
@@ -144,7 +144,7 @@ export function comparisonTables(traces: readonly TraceBacktest[], c: ModelCompa
 /** One paragraph a reviewer can act on. */
 export function recommendation(c: ModelComparison): string {
   const list = (xs: string[]) => xs.join('; ')
-  const baseline = c.notBeatingBaseline.length > 0 ? ` It does not beat the seasonal baseline on: ${list(c.notBeatingBaseline)}.` : ' It beats the seasonal baseline on every metric and trace.'
+  const baseline = c.notBeatingBaseline.length > 0 ? ` It is not significantly better than the seasonal baseline on: ${list(c.notBeatingBaseline)}.` : ' It is significantly better than the seasonal baseline on every metric and trace.'
   switch (c.verdict) {
     case 'better':
       return `**Merge**: the candidate is better than the model in use on ${list(c.better)}, and worse on nothing.${baseline}`
@@ -153,6 +153,6 @@ export function recommendation(c: ModelComparison): string {
     case 'mixed':
       return `**Review before merging**: the candidate is better on ${list(c.better)}, but worse on ${list(c.worse)}.${baseline}`
     case 'same':
-      return `**No gain**: the candidate scores the same as the model in use on every metric and trace.${baseline}`
+      return `**No gain**: no metric on any trace tells the candidate from the model in use (every 99 % interval includes zero).${baseline}`
   }
 }

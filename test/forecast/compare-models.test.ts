@@ -113,7 +113,7 @@ describe('compareModels', () => {
     const c = compareModels([trace(scored({ absErr: 0.3 }), scored({ absErr: 0.31 }))])
     expect(c.verdict).toBe('better')
     expect(c.notBeatingBaseline).toEqual(['WAPE (%) on a.csv'])
-    expect(recommendation(c)).toContain('does not beat the seasonal baseline on: WAPE (%) on a.csv')
+    expect(recommendation(c)).toContain('not significantly better than the seasonal baseline on: WAPE (%) on a.csv')
   })
 
   test('a trace without weeks never counts as better or worse', () => {
