@@ -33480,7 +33480,7 @@ function comparisonTables(traces, c, names) {
 /** One paragraph a reviewer can act on. */
 function recommendation(c) {
     const list = (xs) => xs.join('; ');
-    const baseline = c.notBeatingBaseline.length > 0 ? ` It does not beat the seasonal baseline on: ${list(c.notBeatingBaseline)}.` : ' It beats the seasonal baseline on every metric and trace.';
+    const baseline = c.notBeatingBaseline.length > 0 ? ` It is not significantly better than the seasonal baseline on: ${list(c.notBeatingBaseline)}.` : ' It is significantly better than the seasonal baseline on every metric and trace.';
     switch (c.verdict) {
         case 'better':
             return `**Merge**: the candidate is better than the model in use on ${list(c.better)}, and worse on nothing.${baseline}`;
@@ -33489,7 +33489,7 @@ function recommendation(c) {
         case 'mixed':
             return `**Review before merging**: the candidate is better on ${list(c.better)}, but worse on ${list(c.worse)}.${baseline}`;
         case 'same':
-            return `**No gain**: the candidate scores the same as the model in use on every metric and trace.${baseline}`;
+            return `**No gain**: no metric on any trace tells the candidate from the model in use (every 99 % interval includes zero).${baseline}`;
     }
 }
 
@@ -68805,7 +68805,7 @@ async function proposeModel(options, ctx) {
         return { text: `${text}; model written to ${targetAbs}`, outputs, summary };
     }
     const { gh, octokit, git } = session;
-    const title = `peakcast: retrained model ${meta.id} (${comparison.verdict === 'same' ? 'no change in scores' : `${comparison.verdict} than ${current}`})`;
+    const title = `peakcast: retrained model ${meta.id} (${comparison.verdict === 'same' ? 'no significant change' : `${comparison.verdict} than ${current}`})`;
     const pull = await createOrUpdatePullRequest({
         octokit,
         git,
