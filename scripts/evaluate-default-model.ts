@@ -6,8 +6,7 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { readTelemetryFile } from '../src/telemetry/file.js'
-import { normalize } from '../src/telemetry/normalize.js'
+import { readHourlyFile } from '../src/telemetry/hourly-file.js'
 import { SeasonalBaseline } from '../src/forecast/baseline.js'
 import { backtest, type BacktestMetrics } from '../src/forecast/backtest.js'
 import { differenceCell, METRICS } from '../src/forecast/compare-models.js'
@@ -34,8 +33,7 @@ const WEEK = 7 * 24 * 3_600_000
 type Scores = BacktestMetrics | Record<string, MetricDifference> | number
 const out: Record<string, Record<string, Scores>> = {}
 for (const s of sets) {
-  const points = await readTelemetryFile(s.file, { timezone: s.timezone })
-  const { series } = normalize(points, { service: s.name, source: s.file })
+  const { series } = await readHourlyFile(s.file, { source: s.file, timezone: s.timezone, purpose: 'a backtest' })
   // origins start at the first Monday on/after firstOrigin, and at least 5 weeks in
   const warmupWeeks = Math.max(5, Math.ceil((s.firstOrigin - series.start) / WEEK))
   const r = await backtest(series.total.requests, series.start, [new SeasonalBaseline(), model], { warmupWeeks })

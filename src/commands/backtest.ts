@@ -1,14 +1,11 @@
-import { basename, extname, resolve } from 'node:path'
-import { readTelemetryFile } from '../telemetry/file.js'
-import { normalize } from '../telemetry/normalize.js'
-import { HOUR_MS } from '../telemetry/series.js'
+import { resolve } from 'node:path'
+import { readHourlyFile } from '../telemetry/hourly-file.js'
 import { SeasonalBaseline } from '../forecast/baseline.js'
 import { backtest, type BacktestResult } from '../forecast/backtest.js'
 import { differenceCell, METRICS, type MetricKey } from '../forecast/compare-models.js'
 import { compareWeekScores, type MetricDifference } from '../forecast/significance.js'
 import { isoUtc, utcDay } from '../forecast/calendar.js'
 import { resolveForecaster } from '../forecast/resolve.js'
-import { PeakcastError } from '../util/errors.js'
 import { writeFileAtomic } from '../util/atomic-write.js'
 import type { Command } from './command.js'
 import type { CommandContext } from './context.js'
@@ -33,11 +30,7 @@ export async function backtestCommand(
   ctx: CommandContext
 ): Promise<{ result: BacktestResult; text: string }> {
   const path = resolve(ctx.cwd, opts.data)
-  const points = await readTelemetryFile(path, { timezone: opts.timezone })
-  const { series, report } = normalize(points, { service: basename(path, extname(path)), source: opts.data })
-  if (series.stepMs !== HOUR_MS) {
-    throw new PeakcastError(`backtests run on hourly series, got a ${series.stepMs / 60_000} min step`, { file: opts.data })
-  }
+  const { series, report } = await readHourlyFile(path, { source: opts.data, timezone: opts.timezone, purpose: 'a backtest' })
   ctx.log.info(
     `${opts.data}: ${series.total.requests.length} hours from ${isoUtc(series.start)} ` +
       `(${report.gapsFilled} gaps filled, ${report.duplicatesMerged} duplicates merged, ${report.dropped.length} rows dropped)`

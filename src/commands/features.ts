@@ -1,7 +1,5 @@
-import { basename, extname, resolve } from 'node:path'
-import { readTelemetryFile } from '../telemetry/file.js'
-import { normalize } from '../telemetry/normalize.js'
-import { HOUR_MS } from '../telemetry/series.js'
+import { basename, resolve } from 'node:path'
+import { readHourlyFile } from '../telemetry/hourly-file.js'
 import { detectAnomalies } from '../forecast/anomalies.js'
 import { FEATURE_VERSION, MAX_HORIZON, onnxFeatureNames, trainingMatrix } from '../forecast/features.js'
 import { writeFilesAtomic } from '../util/atomic-write.js'
@@ -50,16 +48,11 @@ export async function featuresCommand(
   ctx: CommandContext
 ): Promise<{ text: string; description: MatrixDescription }> {
   const path = resolve(ctx.cwd, opts.data)
-  const points = await readTelemetryFile(path, { timezone: opts.timezone })
   const before = opts.before === undefined ? Infinity : Date.parse(opts.before)
   if (Number.isNaN(before)) {
     throw new PeakcastError(`before "${opts.before}" is not an ISO timestamp`, { field: 'before' }, 'e.g. 2019-04-01T00:00:00Z')
   }
-  const kept = points.filter(p => p.t < before)
-  const { series } = normalize(kept, { service: basename(path, extname(path)), source: opts.data })
-  if (series.stepMs !== HOUR_MS) {
-    throw new PeakcastError(`training needs an hourly series, got a ${series.stepMs / 60_000} min step`, { file: opts.data })
-  }
+  const { series } = await readHourlyFile(path, { source: opts.data, timezone: opts.timezone, before, purpose: 'training' })
   const values = series.total.requests
   const excluded =
     opts.excludeAnomalies === false ? undefined : detectAnomalies(values, series.start, series.stepMs).mask
@@ -87,7 +80,7 @@ export async function featuresCommand(
     originsEvery,
     rows: m.X.length,
     source: basename(path),
-    to: new Date(series.start + values.length * HOUR_MS).toISOString()
+    to: new Date(series.start + values.length * series.stepMs).toISOString()
   }
   const out = resolve(ctx.cwd, opts.out)
   writeFilesAtomic([

@@ -11,9 +11,7 @@ import { resolveForecaster } from '../forecast/resolve.js'
 import { renderModelPrBody, type TrainingWindow } from '../github/model-pr-body.js'
 import { createOrUpdatePullRequest, type PullRequestFile } from '../github/pull-request.js'
 import { redact } from '../github/redact.js'
-import { readTelemetryFile } from '../telemetry/file.js'
-import { normalize } from '../telemetry/normalize.js'
-import { HOUR_MS } from '../telemetry/series.js'
+import { readHourlyFile } from '../telemetry/hourly-file.js'
 import { writeFilesAtomic } from '../util/atomic-write.js'
 import { PeakcastError } from '../util/errors.js'
 import type { Command, CommandOutcome, OptionValues } from './command.js'
@@ -153,10 +151,11 @@ function serviceOf(config: PeakcastConfig, data: string): ServiceConfig | undefi
 }
 
 async function hourlyTotals(path: string, data: string): Promise<{ values: number[]; start: number }> {
-  const { series } = normalize(await readTelemetryFile(path), { service: basename(path, extname(path)), source: data })
-  if (series.stepMs !== HOUR_MS) {
-    throw new PeakcastError(`backtests run on hourly series, got a ${series.stepMs / 60_000} min step`, { file: data }, 'export hourly telemetry (export-telemetry writes the source at its configured step)')
-  }
+  const { series } = await readHourlyFile(path, {
+    source: data,
+    purpose: 'a backtest',
+    hint: 'export hourly telemetry (export-telemetry writes the source at its configured step)'
+  })
   return { values: series.total.requests, start: series.start }
 }
 
