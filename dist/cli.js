@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { resolve as resolve$1, extname, join, dirname, isAbsolute, basename, relative } from 'node:path';
+import { resolve as resolve$1, extname, basename, join, dirname, isAbsolute, relative } from 'node:path';
 import { createReadStream, existsSync, readFileSync, mkdirSync, writeFileSync, rmSync, renameSync, mkdtempSync, readdirSync } from 'node:fs';
 import { stat as stat$1, open as open$1 } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -71,6 +71,29 @@ function parseOptions(command, raw) {
         }
     }
     return values;
+}
+
+/**
+ * The one error type for bad input and failed external calls. Its message names the place
+ * ("peakcast.yaml:12 services[0].headroom") and says what to do (hint).
+ */
+class PeakcastError extends Error {
+    place;
+    hint;
+    constructor(message, place = {}, hint) {
+        super(formatMessage(message, place, hint));
+        this.name = 'PeakcastError';
+        this.place = place;
+        this.hint = hint;
+    }
+}
+function formatPlace(place) {
+    const where = place.file ? (place.line !== undefined ? `${place.file}:${place.line}` : place.file) : '';
+    return [where, place.field].filter(Boolean).join(' ');
+}
+function formatMessage(message, place, hint) {
+    const where = formatPlace(place);
+    return `${where ? `${where}: ` : ''}${message}${hint ? ` (${hint})` : ''}`;
 }
 
 const is_object = function (obj) {
@@ -2199,29 +2222,6 @@ const parse$3 = function () {
 };
 
 /**
- * The one error type for bad input and failed external calls. Its message names the place
- * ("peakcast.yaml:12 services[0].headroom") and says what to do (hint).
- */
-class PeakcastError extends Error {
-    place;
-    hint;
-    constructor(message, place = {}, hint) {
-        super(formatMessage(message, place, hint));
-        this.name = 'PeakcastError';
-        this.place = place;
-        this.hint = hint;
-    }
-}
-function formatPlace(place) {
-    const where = place.file ? (place.line !== undefined ? `${place.file}:${place.line}` : place.file) : '';
-    return [where, place.field].filter(Boolean).join(' ');
-}
-function formatMessage(message, place, hint) {
-    const where = formatPlace(place);
-    return `${where ? `${where}: ` : ''}${message}${hint ? ` (${hint})` : ''}`;
-}
-
-/**
  * Timestamps as telemetry files write them → epoch ms UTC. Local wall-clock times are
  * converted with Intl (no tz database of our own); DST is resolved like Temporal's
  * 'compatible' mode, and normalize reports what that leaves behind (a repeated fall-back hour
@@ -2823,6 +2823,21 @@ function describeSpan(ms) {
 }
 function iso(t) {
     return new Date(t).toISOString().replace(':00.000Z', 'Z');
+}
+
+/**
+ * One telemetry file as the forecasting commands (backtest, features, propose-model) use it:
+ * read, repaired by normalize like every source, and required to be hourly.
+ */
+async function readHourlyFile(path, o) {
+    const points = await readTelemetryFile(path, { timezone: o.timezone });
+    const kept = o.before === undefined ? points : points.filter(p => p.t < o.before);
+    const normalized = normalize(kept, { service: basename(path, extname(path)), source: o.source });
+    const { stepMs } = normalized.series;
+    if (stepMs !== HOUR_MS$1) {
+        throw new PeakcastError(`${o.purpose} needs an hourly series, got a ${stepMs / 60_000} min step`, { file: o.source }, o.hint);
+    }
+    return normalized;
 }
 
 /**
@@ -3998,11 +4013,7 @@ function writeFilesAtomic(files) {
 /** Scores the plain 4-week seasonal mean and the forecasting model side by side on one telemetry file. */
 async function backtestCommand(opts, ctx) {
     const path = resolve$1(ctx.cwd, opts.data);
-    const points = await readTelemetryFile(path, { timezone: opts.timezone });
-    const { series, report } = normalize(points, { service: basename(path, extname(path)), source: opts.data });
-    if (series.stepMs !== HOUR_MS$1) {
-        throw new PeakcastError(`backtests run on hourly series, got a ${series.stepMs / 60_000} min step`, { file: opts.data });
-    }
+    const { series, report } = await readHourlyFile(path, { source: opts.data, timezone: opts.timezone, purpose: 'a backtest' });
     ctx.log.info(`${opts.data}: ${series.total.requests.length} hours from ${isoUtc(series.start)} ` +
         `(${report.gapsFilled} gaps filled, ${report.duplicatesMerged} duplicates merged, ${report.dropped.length} rows dropped)`);
     const model = await resolveForecaster(opts.model, ctx.cwd);
@@ -26690,16 +26701,11 @@ const DECIMALS = 6;
  */
 async function featuresCommand(opts, ctx) {
     const path = resolve$1(ctx.cwd, opts.data);
-    const points = await readTelemetryFile(path, { timezone: opts.timezone });
     const before = opts.before === undefined ? Infinity : Date.parse(opts.before);
     if (Number.isNaN(before)) {
         throw new PeakcastError(`before "${opts.before}" is not an ISO timestamp`, { field: 'before' }, 'e.g. 2019-04-01T00:00:00Z');
     }
-    const kept = points.filter(p => p.t < before);
-    const { series } = normalize(kept, { service: basename(path, extname(path)), source: opts.data });
-    if (series.stepMs !== HOUR_MS$1) {
-        throw new PeakcastError(`training needs an hourly series, got a ${series.stepMs / 60_000} min step`, { file: opts.data });
-    }
+    const { series } = await readHourlyFile(path, { source: opts.data, timezone: opts.timezone, before, purpose: 'training' });
     const values = series.total.requests;
     const excluded = opts.excludeAnomalies === false ? undefined : detectAnomalies(values, series.start, series.stepMs).mask;
     const originsEvery = opts.originsEvery ?? 23;
@@ -26721,7 +26727,7 @@ async function featuresCommand(opts, ctx) {
         originsEvery,
         rows: m.X.length,
         source: basename(path),
-        to: new Date(series.start + values.length * HOUR_MS$1).toISOString()
+        to: new Date(series.start + values.length * series.stepMs).toISOString()
     };
     const out = resolve$1(ctx.cwd, opts.out);
     writeFilesAtomic([
@@ -68185,10 +68191,11 @@ function serviceOf(config, data) {
     return config.services.find(s => s.name === name) ?? (config.services.length === 1 ? config.services[0] : undefined);
 }
 async function hourlyTotals(path, data) {
-    const { series } = normalize(await readTelemetryFile(path), { service: basename(path, extname(path)), source: data });
-    if (series.stepMs !== HOUR_MS$1) {
-        throw new PeakcastError(`backtests run on hourly series, got a ${series.stepMs / 60_000} min step`, { file: data }, 'export hourly telemetry (export-telemetry writes the source at its configured step)');
-    }
+    const { series } = await readHourlyFile(path, {
+        source: data,
+        purpose: 'a backtest',
+        hint: 'export hourly telemetry (export-telemetry writes the source at its configured step)'
+    });
     return { values: series.total.requests, start: series.start };
 }
 function trainingWindows(raw) {
